@@ -1,0 +1,1 @@
+"""Protocol clients for 3D printers; independent of Home Assistant."""

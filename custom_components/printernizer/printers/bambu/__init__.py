@@ -1,0 +1,1 @@
+"""Bambu Lab printers over local MQTT/TLS."""

@@ -1,0 +1,1 @@
+"""Prusa printers over PrusaLink HTTP."""

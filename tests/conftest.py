@@ -1,0 +1,18 @@
+"""Fixtures shared by the whole test suite."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Let Home Assistant load the integration from custom_components in tests that use hass."""
+    if "hass" in request.fixturenames:
+        request.getfixturevalue("enable_custom_integrations")
+
+
+pytest_plugins = [
+    "tests.simulators.bambu.fixtures",
+    "tests.simulators.prusa.fixtures",
+]

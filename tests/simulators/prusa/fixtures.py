@@ -1,0 +1,1 @@
+"""Pytest fixtures for the simulated prusa printer (filled in by the simulator work)."""
