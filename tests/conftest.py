@@ -16,3 +16,9 @@ pytest_plugins = [
     "tests.simulators.bambu.fixtures",
     "tests.simulators.prusa.fixtures",
 ]
+
+
+@pytest.fixture(autouse=True)
+def no_discovery_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep tests off the real Bambu discovery ports; discovery tests choose their own."""
+    monkeypatch.setattr("custom_components.printernizer.discovery.DISCOVERY_PORTS", ())

@@ -14,7 +14,7 @@ import itertools
 from typing import Any, Final, Literal
 import urllib.parse
 
-from ..model import SpeedProfile
+from custom_components.printernizer.printers.model import SpeedProfile
 
 type Payload = dict[str, dict[str, Any]]
 
@@ -158,7 +158,7 @@ def ledctrl(
 
 
 def gcode_line(gcode: str | Sequence[str], sequence_id: str | None = None) -> Payload:
-    """Run raw G-code; several lines are joined with ``\\n`` and the text ends with one."""
+    """Run raw G-code; several lines are joined by newlines and the text ends with one."""
     lines = [gcode] if isinstance(gcode, str) else list(gcode)
     text = "".join(line if line.endswith("\n") else f"{line}\n" for line in lines if line.strip())
     if not text:

@@ -26,18 +26,24 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 import hashlib
 import logging
 import ssl
-from typing import Any, Final
+from typing import Any, Final, Self
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
-from ..errors import PinMismatchError, PrinterConnectionError, PrinterTimeoutError, PrinterTlsError
+from custom_components.printernizer.printers.errors import (
+    PinMismatchError,
+    PrinterConnectionError,
+    PrinterTimeoutError,
+    PrinterTlsError,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,9 +55,7 @@ class CertificateNameMismatchError(PrinterTlsError):
 
     def __init__(self, expected: str, actual: str | None) -> None:
         """Keep the serial we expected and the name the certificate carries."""
-        super().__init__(
-            f"certificate is issued to {actual!r}, not to printer serial {expected!r}"
-        )
+        super().__init__(f"certificate is issued to {actual!r}, not to printer serial {expected!r}")
         self.expected = expected
         self.actual = actual
 
@@ -200,7 +204,7 @@ class BambuSSLContext(ssl.SSLContext):
     verify_peer: bool
     peer_info: CertificateInfo | None
 
-    def __new__(cls, *_args: Any, **_kwargs: Any) -> BambuSSLContext:
+    def __new__(cls, *_args: Any, **_kwargs: Any) -> Self:
         """Create a TLS client context (the arguments are handled by ``__init__``)."""
         return super().__new__(cls, ssl.PROTOCOL_TLS_CLIENT)
 
@@ -246,7 +250,11 @@ async def async_create_client_context(
 
 
 async def fetch_certificate(
-    host: str, port: int, serial: str, *, timeout: float = DEFAULT_TLS_TIMEOUT
+    host: str,
+    port: int,
+    serial: str,
+    *,
+    timeout: float = DEFAULT_TLS_TIMEOUT,  # noqa: ASYNC109
 ) -> CertificateInfo:
     """Connect to the printer, read its certificate and check that it belongs to ``serial``.
 
@@ -276,8 +284,6 @@ async def fetch_certificate(
         return verify_certificate(der, serial=serial, pin=None)
     finally:
         writer.close()
-        try:
+        # The printer may reset the connection on close; the certificate is already read.
+        with contextlib.suppress(OSError, ssl.SSLError):
             await writer.wait_closed()
-        except OSError, ssl.SSLError:
-            # The printer may reset the connection on close; the certificate is already read.
-            pass

@@ -1,0 +1,163 @@
+"""Push updates from a Bambu Lab printer over its local MQTT connection."""
+
+from __future__ import annotations
+
+from typing import Any, override
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+
+from .const import DOMAIN, LOGGER
+from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
+from .helpers import printer_command
+from .printers.bambu.client import BambuClient
+from .printers.bambu.state import BambuStateTracker
+from .printers.errors import PinMismatchError, PrinterAuthError, PrinterClientError
+from .printers.model import PrinterState, SpeedProfile, Vendor
+from .repairs import async_create_pin_issue, signed_commands_issue_id
+
+
+class BambuCoordinator(PrinternizerCoordinator):
+    """Keeps the merged state of a Bambu Lab printer; the printer pushes, nothing polls."""
+
+    vendor = Vendor.BAMBU
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PrinternizerConfigEntry,
+        client: BambuClient,
+        tracker: BambuStateTracker,
+    ) -> None:
+        """Initialize from a connected client and the state it reported so far."""
+        super().__init__(hass, entry, tracker.info)
+        self.client = client
+        self.tracker = tracker
+        client.on_message = self._handle_message
+        client.on_connection_change = self._handle_connection
+        client.on_error = self._handle_error
+        self._signed_issue = False
+
+    @override
+    async def _async_update_data(self) -> PrinterState:
+        """Return what the printer pushed so far (only used for the first refresh)."""
+        return self.tracker.state
+
+    @callback
+    def _handle_message(self, message: dict[str, Any]) -> None:
+        """Merge a report; tell the entities only when the normalized state changed."""
+        if not self.tracker.apply(message):
+            return
+        if self.tracker.info != self.info:
+            self._update_info()
+        state = self.tracker.state
+        if state.signed_commands_required != self._signed_issue:
+            self._update_signed_issue(state.signed_commands_required)
+        self.async_set_updated_data(state)
+
+    def _update_info(self) -> None:
+        """Follow a firmware update or a late get_version answer on the device page."""
+        self.info = self.tracker.info
+        if self.device_id is not None:
+            dr.async_get(self.hass).async_update_device(
+                self.device_id,
+                model=self.info.model,
+                model_id=self.info.model_id,
+                sw_version=self.info.firmware,
+                hw_version=self.info.hardware,
+            )
+
+    def _update_signed_issue(self, required: bool) -> None:
+        self._signed_issue = required
+        issue_id = signed_commands_issue_id(self.config_entry)
+        if required:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="signed_commands_required",
+                translation_placeholders={"printer": self.printer_name},
+                learn_more_url="https://wiki.bambulab.com/en/knowledge-sharing/enable-lan-mode",
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    @callback
+    def _handle_connection(self, connected: bool) -> None:
+        """Follow the MQTT connection: entities are unavailable while it is down."""
+        self.set_available(connected)
+        if self.last_update_success != connected:
+            self.last_update_success = connected
+            self.async_update_listeners()
+
+    @callback
+    def _handle_error(self, err: PrinterClientError) -> None:
+        """Stop retrying what retrying cannot fix, and tell the user."""
+        if isinstance(err, PinMismatchError):
+            LOGGER.warning(
+                "%s presented a different certificate; not connecting", self.printer_name
+            )
+            async_create_pin_issue(self.hass, self.config_entry, err)
+            self.config_entry.async_create_background_task(
+                self.hass, self.client.stop(), "printernizer stop after pin mismatch"
+            )
+        elif isinstance(err, PrinterAuthError):
+            self.config_entry.async_start_reauth(self.hass)
+            self.config_entry.async_create_background_task(
+                self.hass, self.client.stop(), "printernizer stop after auth failure"
+            )
+
+    @printer_command
+    @override
+    async def async_pause(self) -> None:
+        await self.client.pause()
+
+    @printer_command
+    @override
+    async def async_resume(self) -> None:
+        await self.client.resume()
+
+    @printer_command
+    @override
+    async def async_stop(self) -> None:
+        await self.client.stop_print()
+
+    @printer_command
+    @override
+    async def async_set_speed_profile(self, profile: SpeedProfile) -> None:
+        await self.client.set_speed_profile(profile)
+
+    @printer_command
+    @override
+    async def async_set_chamber_light(self, on: bool) -> None:
+        await self.client.set_light(on)
+
+    @printer_command
+    @override
+    async def async_set_nozzle_target(self, temperature: float) -> None:
+        await self.client.set_nozzle_temperature(temperature)
+
+    @printer_command
+    @override
+    async def async_set_bed_target(self, temperature: float) -> None:
+        await self.client.set_bed_temperature(temperature)
+
+    @printer_command
+    @override
+    async def async_send_gcode(self, gcode: str) -> None:
+        await self.client.send_gcode(gcode)
+
+    @override
+    async def async_shutdown(self) -> None:
+        await super().async_shutdown()
+        await self.client.stop()
+
+    @override
+    def diagnostics(self) -> dict[str, Any]:
+        return {
+            "connection": self.client.diagnostics(),
+            "parser": self.tracker.diagnostics(),
+            "raw": self.tracker.raw,
+        }

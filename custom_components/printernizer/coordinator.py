@@ -1,0 +1,137 @@
+"""The coordinator every printer has, whatever its vendor."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_HOST
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+from .const import DOMAIN, LOGGER, MANUFACTURERS
+from .printers.model import Capability, PrinterInfo, PrinterState, SpeedProfile, Vendor
+
+type PrinternizerConfigEntry = ConfigEntry[PrinternizerCoordinator]
+
+
+class PrinternizerCoordinator(DataUpdateCoordinator[PrinterState]):
+    """Keeps one printer's normalized state; the vendor subclasses talk to the printer."""
+
+    config_entry: PrinternizerConfigEntry
+    vendor: Vendor
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PrinternizerConfigEntry,
+        info: PrinterInfo,
+        *,
+        update_interval: timedelta | None = None,
+    ) -> None:
+        """Initialize the coordinator for a printer whose identity is known."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {info.serial}",
+            update_interval=update_interval,
+            always_update=False,
+        )
+        self.info = info
+        # Set once the printer's device is registered; AMS units hang below it.
+        self.device_id: str | None = None
+        # Logged once when the printer goes away and once when it returns.
+        self._unavailable_logged = False
+
+    @property
+    def serial(self) -> str:
+        """Return the printer's serial number (the base of every unique id)."""
+        return self.info.serial
+
+    @property
+    def printer_name(self) -> str:
+        """Return the name the user knows the printer by."""
+        return self.config_entry.title
+
+    def supports(self, capability: Capability) -> bool:
+        """Return whether the printer has a capability."""
+        return bool(self.info.capabilities & capability)
+
+    @property
+    def device_info(self) -> DeviceInfo:
+        """Return the device registry entry of the printer."""
+        info = self.info
+        device = DeviceInfo(
+            identifiers={(DOMAIN, info.serial)},
+            manufacturer=MANUFACTURERS[info.vendor],
+            model=info.model,
+            model_id=info.model_id,
+            name=self.config_entry.title,
+            serial_number=info.serial,
+            sw_version=info.firmware,
+            hw_version=info.hardware,
+        )
+        if info.vendor is Vendor.PRUSA:
+            device["configuration_url"] = f"http://{self.config_entry.data[CONF_HOST]}"
+        return device
+
+    def set_available(self, available: bool) -> None:
+        """Mark the printer reachable or not, logging each change once."""
+        if not available and not self._unavailable_logged:
+            LOGGER.info("%s is unavailable", self.printer_name)
+            self._unavailable_logged = True
+        elif available and self._unavailable_logged:
+            LOGGER.info("%s is back online", self.printer_name)
+            self._unavailable_logged = False
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return vendor details for the diagnostics download."""
+        return {}
+
+    def _unsupported(self) -> ServiceValidationError:
+        return ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_supported",
+            translation_placeholders={"printer": self.printer_name},
+        )
+
+    @abstractmethod
+    async def async_pause(self) -> None:
+        """Pause the running job."""
+
+    @abstractmethod
+    async def async_resume(self) -> None:
+        """Resume the paused job."""
+
+    @abstractmethod
+    async def async_stop(self) -> None:
+        """Stop (cancel) the job."""
+
+    async def async_set_speed_profile(self, profile: SpeedProfile) -> None:
+        """Change the print speed profile."""
+        raise self._unsupported()
+
+    async def async_set_chamber_light(self, on: bool) -> None:
+        """Switch the chamber light."""
+        raise self._unsupported()
+
+    async def async_set_nozzle_target(self, temperature: float) -> None:
+        """Set the nozzle target temperature."""
+        raise self._unsupported()
+
+    async def async_set_bed_target(self, temperature: float) -> None:
+        """Set the bed target temperature."""
+        raise self._unsupported()
+
+    async def async_send_gcode(self, gcode: str) -> None:
+        """Send G-code lines to the printer."""
+        raise self._unsupported()
+
+    async def async_shutdown(self) -> None:
+        """Close the connection to the printer."""
+        await super().async_shutdown()

@@ -1,0 +1,65 @@
+"""Base entity of the Printernizer integration."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import override
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .coordinator import PrinternizerCoordinator
+
+_UNSET: object = object()
+
+
+class PrinternizerEntity(CoordinatorEntity[PrinternizerCoordinator]):
+    """An entity of one printer.
+
+    Bambu printers push a report about once a second while printing, and most of them change a
+    single value. Each entity therefore works out what it would show and writes its state only
+    when that differs from what it wrote last.
+    """
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: PrinternizerCoordinator,
+        description: EntityDescription,
+        *,
+        device_info: DeviceInfo | None = None,
+        unique_key: str | None = None,
+    ) -> None:
+        """Initialize the entity from its description."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._attr_unique_id = f"{coordinator.serial}_{unique_key or description.key}"
+        self._attr_device_info = device_info or coordinator.device_info
+        self._written: Hashable = _UNSET
+
+    @property
+    def printer_name(self) -> str:
+        """Return the printer's name for error messages."""
+        return self.coordinator.printer_name
+
+    def _update_from_state(self) -> Hashable:
+        """Set the entity's attributes from the coordinator data; return what is shown."""
+        return None
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Compute the first state before it is written."""
+        self._written = (self.available, self._update_from_state())
+        await super().async_added_to_hass()
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when what the entity shows changed."""
+        shown = (self.available, self._update_from_state())
+        if shown != self._written:
+            self._written = shown
+            self.async_write_ha_state()

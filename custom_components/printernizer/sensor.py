@@ -1,0 +1,470 @@
+"""Sensors of a printer: job, temperatures, fans, filament, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    REVOLUTIONS_PER_MINUTE,
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+    UnitOfTemperature,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import DOMAIN
+from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
+from .entity import PrinternizerEntity
+from .printers.model import (
+    AmsUnit,
+    Capability,
+    FilamentSlot,
+    PrinterState,
+    PrinterStatus,
+    SpeedProfile,
+)
+
+# One coordinator per printer serves every entity; nothing to limit.
+PARALLEL_UPDATES = 0
+
+type StateValue = str | int | float | datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrinternizerSensorEntityDescription(SensorEntityDescription):
+    """Describes a printer sensor."""
+
+    value_fn: Callable[[PrinterState], StateValue]
+    attributes_fn: Callable[[PrinterState], Mapping[str, Any]] | None = None
+    exists_fn: Callable[[PrinternizerCoordinator], bool] = lambda _: True
+
+
+def _whole(value: float | None) -> int | None:
+    """Quantize a noisy reading to the whole degrees that are displayed."""
+    return None if value is None else round(value)
+
+
+def _has(capability: Capability) -> Callable[[PrinternizerCoordinator], bool]:
+    return lambda coordinator: coordinator.supports(capability)
+
+
+def _reported(
+    value_fn: Callable[[PrinterState], object],
+) -> Callable[[PrinternizerCoordinator], bool]:
+    """Create the entity only for printers that report the value."""
+    return lambda coordinator: value_fn(coordinator.data) is not None
+
+
+def _slot_attributes(slot: FilamentSlot | None) -> dict[str, Any]:
+    if slot is None:
+        return {}
+    return {
+        "slot": slot.key,
+        "color": slot.color,
+        "name": slot.name,
+        "remaining": slot.remaining,
+        "empty": slot.empty,
+        "active": slot.active,
+        "nozzle_temperature_min": slot.nozzle_temp_min,
+        "nozzle_temperature_max": slot.nozzle_temp_max,
+    }
+
+
+def _slot_value(slot: FilamentSlot | None) -> str | None:
+    if slot is None or slot.empty:
+        return None
+    return slot.material
+
+
+def _error_attributes(state: PrinterState) -> dict[str, Any]:
+    error = state.error
+    if error is None:
+        return {"count": 0}
+    return {
+        "code": error.code,
+        "severity": error.severity.value,
+        "module": error.module,
+        "text": error.text,
+        "url": error.url,
+        "count": len(state.errors),
+        "errors": [
+            {"code": err.code, "severity": err.severity.value, "text": err.text}
+            for err in state.errors
+        ],
+    }
+
+
+SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
+    PrinternizerSensorEntityDescription(
+        key="status",
+        translation_key="status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[status.value for status in PrinterStatus],
+        value_fn=lambda state: state.status.value,
+        attributes_fn=lambda state: {"stage": state.stage},
+    ),
+    PrinternizerSensorEntityDescription(
+        key="progress",
+        translation_key="progress",
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        value_fn=lambda state: None if state.progress is None else round(state.progress),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="remaining_time",
+        translation_key="remaining_time",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        value_fn=lambda state: state.remaining_time,
+    ),
+    PrinternizerSensorEntityDescription(
+        key="start_time",
+        translation_key="start_time",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda state: state.job_start,
+    ),
+    PrinternizerSensorEntityDescription(
+        key="end_time",
+        translation_key="end_time",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda state: state.job_end,
+    ),
+    PrinternizerSensorEntityDescription(
+        key="current_file",
+        translation_key="current_file",
+        value_fn=lambda state: state.file,
+    ),
+    PrinternizerSensorEntityDescription(
+        key="current_layer",
+        translation_key="current_layer",
+        value_fn=lambda state: state.current_layer,
+        exists_fn=_has(Capability.LAYERS),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="total_layers",
+        translation_key="total_layers",
+        value_fn=lambda state: state.total_layers,
+        exists_fn=_has(Capability.LAYERS),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="nozzle_temperature",
+        translation_key="nozzle_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=0,
+        value_fn=lambda state: _whole(state.nozzle_temperature),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="nozzle_target_temperature",
+        translation_key="nozzle_target_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=0,
+        value_fn=lambda state: _whole(state.nozzle_target_temperature),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="bed_temperature",
+        translation_key="bed_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=0,
+        value_fn=lambda state: _whole(state.bed_temperature),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="bed_target_temperature",
+        translation_key="bed_target_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=0,
+        value_fn=lambda state: _whole(state.bed_target_temperature),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="chamber_temperature",
+        translation_key="chamber_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=0,
+        value_fn=lambda state: _whole(state.chamber_temperature),
+        exists_fn=_has(Capability.CHAMBER_TEMPERATURE),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="speed_profile",
+        translation_key="speed_profile",
+        device_class=SensorDeviceClass.ENUM,
+        options=[profile.value for profile in SpeedProfile],
+        value_fn=lambda state: state.speed_profile.value if state.speed_profile else None,
+        exists_fn=_has(Capability.SPEED_PROFILE),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="print_speed",
+        translation_key="print_speed",
+        native_unit_of_measurement=PERCENTAGE,
+        value_fn=lambda state: state.print_speed,
+        exists_fn=_reported(lambda state: state.print_speed),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="part_fan_speed",
+        translation_key="part_fan_speed",
+        native_unit_of_measurement=PERCENTAGE,
+        value_fn=lambda state: state.part_fan_speed,
+        exists_fn=_has(Capability.FANS_PERCENT),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="aux_fan_speed",
+        translation_key="aux_fan_speed",
+        native_unit_of_measurement=PERCENTAGE,
+        value_fn=lambda state: state.aux_fan_speed,
+        exists_fn=_reported(lambda state: state.aux_fan_speed),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="chamber_fan_speed",
+        translation_key="chamber_fan_speed",
+        native_unit_of_measurement=PERCENTAGE,
+        value_fn=lambda state: state.chamber_fan_speed,
+        exists_fn=_reported(lambda state: state.chamber_fan_speed),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="hotend_fan_speed",
+        translation_key="hotend_fan_speed",
+        native_unit_of_measurement=REVOLUTIONS_PER_MINUTE,
+        entity_registry_enabled_default=False,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.hotend_fan_rpm,
+        exists_fn=_has(Capability.FANS_RPM),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="print_fan_speed",
+        translation_key="print_fan_speed",
+        native_unit_of_measurement=REVOLUTIONS_PER_MINUTE,
+        entity_registry_enabled_default=False,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda state: state.print_fan_rpm,
+        exists_fn=_has(Capability.FANS_RPM),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="active_filament",
+        translation_key="active_filament",
+        value_fn=lambda state: _slot_value(state.active_filament),
+        attributes_fn=lambda state: _slot_attributes(state.active_filament),
+        exists_fn=_reported(lambda state: state.slots or None),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="external_spool",
+        translation_key="external_spool",
+        value_fn=lambda state: _slot_value(state.external_spool),
+        attributes_fn=lambda state: _slot_attributes(state.external_spool),
+        exists_fn=_reported(lambda state: state.external_spool),
+    ),
+    PrinternizerSensorEntityDescription(
+        key="error",
+        translation_key="error",
+        value_fn=lambda state: state.error.code if state.error else "none",
+        attributes_fn=_error_attributes,
+    ),
+    PrinternizerSensorEntityDescription(
+        key="wifi_signal",
+        translation_key="wifi_signal",
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda state: state.wifi_signal,
+        exists_fn=_has(Capability.WIFI_SIGNAL),
+    ),
+)
+
+
+def tray_number(unit: int, index: int) -> int:
+    """Return the 1-based slot number Bambu uses for tray ``index`` of AMS ``unit``."""
+    return unit * 4 + index + 1
+
+
+def ams_device_info(coordinator: PrinternizerCoordinator, unit: AmsUnit) -> DeviceInfo:
+    """Return the child device of an AMS unit."""
+    device = DeviceInfo(
+        identifiers={(DOMAIN, f"{coordinator.serial}_ams_{unit.unit}")},
+        manufacturer=coordinator.device_info.get("manufacturer"),
+        model=unit.model,
+        name=f"{coordinator.printer_name} {unit.model} {_unit_label(unit.unit)}",
+        serial_number=unit.serial,
+        sw_version=unit.firmware,
+    )
+    if coordinator.device_id is not None:
+        device["via_device_id"] = coordinator.device_id
+    return device
+
+
+def _unit_label(unit: int) -> str:
+    # AMS HT units are numbered from 128 on; Bambu Studio labels units A, B, C, ...
+    return chr(ord("A") + (unit - 128 if unit >= 128 else unit) % 26)
+
+
+def _find_slot(state: PrinterState, unit: int, index: int) -> FilamentSlot | None:
+    for ams in state.ams_units:
+        if ams.unit == unit:
+            for slot in ams.slots:
+                if slot.index == index:
+                    return slot
+    return None
+
+
+def _find_unit(state: PrinterState, unit: int) -> AmsUnit | None:
+    for ams in state.ams_units:
+        if ams.unit == unit:
+            return ams
+    return None
+
+
+def _ams_descriptions(unit: AmsUnit) -> list[tuple[str, PrinternizerSensorEntityDescription]]:
+    """Return (unique key, description) of the sensors of one AMS unit."""
+    number = unit.unit
+
+    def unit_value(
+        getter: Callable[[AmsUnit], StateValue],
+    ) -> Callable[[PrinterState], StateValue]:
+        return lambda state: getter(found) if (found := _find_unit(state, number)) else None
+
+    out: list[tuple[str, PrinternizerSensorEntityDescription]] = [
+        (
+            f"ams_{number}_humidity",
+            PrinternizerSensorEntityDescription(
+                key="ams_humidity",
+                translation_key="ams_humidity",
+                device_class=SensorDeviceClass.HUMIDITY,
+                state_class=SensorStateClass.MEASUREMENT,
+                native_unit_of_measurement=PERCENTAGE,
+                value_fn=unit_value(lambda ams: ams.humidity),
+            ),
+        ),
+        (
+            f"ams_{number}_humidity_level",
+            PrinternizerSensorEntityDescription(
+                key="ams_humidity_level",
+                translation_key="ams_humidity_level",
+                value_fn=unit_value(lambda ams: ams.humidity_level),
+            ),
+        ),
+        (
+            f"ams_{number}_temperature",
+            PrinternizerSensorEntityDescription(
+                key="ams_temperature",
+                translation_key="ams_temperature",
+                device_class=SensorDeviceClass.TEMPERATURE,
+                state_class=SensorStateClass.MEASUREMENT,
+                native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+                suggested_display_precision=0,
+                value_fn=unit_value(lambda ams: _whole(ams.temperature)),
+            ),
+        ),
+    ]
+    out = [
+        (key, description)
+        for key, description in out
+        if description.value_fn(PrinterState(ams_units=(unit,))) is not None
+    ]
+    for slot in unit.slots:
+        if slot.index is None:
+            continue
+        key = f"tray_{tray_number(number, slot.index)}"
+        out.append((key, _tray_description(key, number, slot.index)))
+    return out
+
+
+def _tray_description(key: str, unit: int, index: int) -> PrinternizerSensorEntityDescription:
+    def slot(state: PrinterState) -> FilamentSlot | None:
+        return _find_slot(state, unit, index)
+
+    return PrinternizerSensorEntityDescription(
+        key=key,
+        translation_key="tray",
+        translation_placeholders={"tray": str(index + 1)},
+        value_fn=lambda state: _slot_value(slot(state)),
+        attributes_fn=lambda state: _slot_attributes(slot(state)),
+    )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PrinternizerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the sensors of a printer, and of AMS units as they appear."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        PrinternizerSensor(coordinator, description)
+        for description in SENSORS
+        if description.exists_fn(coordinator)
+    )
+
+    known_units: set[int] = set()
+
+    @callback
+    def add_ams_units() -> None:
+        new = [unit for unit in coordinator.data.ams_units if unit.unit not in known_units]
+        if not new:
+            return
+        entities: list[PrinternizerSensor] = []
+        for unit in new:
+            known_units.add(unit.unit)
+            device = ams_device_info(coordinator, unit)
+            entities.extend(
+                PrinternizerSensor(coordinator, description, device_info=device, unique_key=key)
+                for key, description in _ams_descriptions(unit)
+            )
+        async_add_entities(entities)
+
+    add_ams_units()
+    entry.async_on_unload(coordinator.async_add_listener(add_ams_units))
+
+
+class PrinternizerSensor(PrinternizerEntity, SensorEntity):
+    """A sensor of a printer."""
+
+    entity_description: PrinternizerSensorEntityDescription
+    # Filament and error details change rarely but are bulky; the state carries what matters.
+    _unrecorded_attributes = frozenset(
+        {
+            "color",
+            "name",
+            "remaining",
+            "empty",
+            "active",
+            "slot",
+            "nozzle_temperature_min",
+            "nozzle_temperature_max",
+            "errors",
+            "text",
+            "url",
+            "module",
+            "stage",
+        }
+    )
+
+    @override
+    def _update_from_state(self) -> Hashable:
+        state = self.coordinator.data
+        description = self.entity_description
+        self._attr_native_value = description.value_fn(state)
+        attributes = description.attributes_fn(state) if description.attributes_fn else None
+        self._attr_extra_state_attributes = dict(attributes) if attributes else {}
+        return (
+            self._attr_native_value,
+            None if attributes is None else repr(sorted(attributes.items())),
+        )

@@ -1,0 +1,72 @@
+"""Run a simulated Bambu Lab printer from the command line.
+
+Example: ``python -m tests.simulators.bambu --model X1C --serial 00M09A000000001
+--access-code 12345678 --port 8883 --print``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+
+from .profiles import PROFILES
+from .simulator import DEFAULT_ACCESS_CODE, BambuSimulator
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Simulated Bambu Lab printer (MQTT over TLS)")
+    parser.add_argument("--model", default="X1C", help=f"one of: {', '.join(PROFILES)}")
+    parser.add_argument("--serial", default=None, help="printer serial (default: made up)")
+    parser.add_argument("--access-code", default=DEFAULT_ACCESS_CODE)
+    parser.add_argument("--host", default="0.0.0.0", help="address to listen on")  # noqa: S104
+    parser.add_argument("--port", type=int, default=8883)
+    parser.add_argument("--interval", type=float, default=1.0, help="seconds between pushes")
+    parser.add_argument("--print", action="store_true", help="start a print right away")
+    parser.add_argument("--file", default="benchy.3mf", help="file name of the scripted print")
+    parser.add_argument("--print-ticks", type=int, default=600, help="length of the print")
+    parser.add_argument("--loop", action="store_true", help="start a new print after each one")
+    parser.add_argument("--max-clients", type=int, default=4)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    return parser
+
+
+async def _main(args: argparse.Namespace) -> None:
+    simulator = BambuSimulator(
+        args.model,
+        serial=args.serial,
+        access_code=args.access_code,
+        host=args.host,
+        port=args.port,
+        interval=args.interval,
+        max_clients=args.max_clients,
+    )
+    await simulator.start()
+    print(
+        f"Simulated {simulator.profile.product_name} serial={simulator.serial} "
+        f"access_code={simulator.access_code} on {simulator.host}:{simulator.port}\n"
+        f"certificate pin (SHA-256 SPKI): {simulator.pin}",
+        flush=True,
+    )
+    try:
+        if args.print:
+            simulator.start_print(args.file, print_ticks=args.print_ticks)
+        while True:
+            await asyncio.sleep(max(args.interval, 0.1))
+            if args.loop and simulator.printer.job is None:
+                simulator.start_print(args.file, print_ticks=args.print_ticks)
+    finally:
+        await simulator.stop()
+
+
+def main() -> None:
+    """Entry point."""
+    args = _parser().parse_args()
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_main(args))
+
+
+if __name__ == "__main__":
+    main()
