@@ -207,11 +207,11 @@ def python_sources() -> list[Path]:
     return sorted(COMPONENT.rglob("*.py"))
 
 
-def string_literals_for(pattern: str) -> set[str]:
+def string_literals_for(pattern: str, files: list[Path] | None = None) -> set[str]:
     """Return the string values in the sources that follow ``pattern`` (a regex prefix)."""
     found: set[str] = set()
     regex = re.compile(pattern + r"\s*=?\s*\"([a-z0-9_]+)\"")
-    for path in python_sources():
+    for path in files if files is not None else python_sources():
         found.update(regex.findall(path.read_text(encoding="utf-8")))
     return found
 
@@ -239,16 +239,27 @@ def check_translations() -> Iterator[str]:
         yield "translations/de.json: missing"
 
     config = strings.get("config", {})
-    for reason in string_literals_for(r"reason"):
+    flows = [COMPONENT / "config_flow.py", COMPONENT / "options_flow.py"]
+    for reason in string_literals_for(r"reason", flows):
         if reason not in config.get("abort", {}):
             yield f"strings.json: abort reason {reason} is not translated"
+    repair_aborts = {
+        reason
+        for issue in strings.get("issues", {}).values()
+        for reason in issue.get("fix_flow", {}).get("abort", {})
+    }
+    for reason in string_literals_for(r"reason", [COMPONENT / "repairs.py"]):
+        if reason not in repair_aborts:
+            yield f"strings.json: repair abort reason {reason} is not translated"
     for error in string_literals_for(r"errors\[\"base\"\]"):
         if error not in config.get("error", {}):
             yield f"strings.json: flow error {error} is not translated"
     for key in string_literals_for(r"translation_key"):
-        if key not in strings.get("exceptions", {}) and not any(
-            key in platform for platform in strings.get("entity", {}).values()
-        ) and key not in strings.get("issues", {}):
+        if (
+            key not in strings.get("exceptions", {})
+            and not any(key in platform for platform in strings.get("entity", {}).values())
+            and key not in strings.get("issues", {})
+        ):
             yield f"strings.json: translation_key {key} is not translated"
     services_yaml = COMPONENT / "services.yaml"
     services = (yaml.safe_load(services_yaml.read_text()) or {}) if services_yaml.exists() else {}
@@ -315,7 +326,7 @@ def check_quality_scale() -> Iterator[str]:
 
 
 def check_brand() -> Iterator[str]:
-    """The brand folder has the images Home Assistant serves for custom integrations."""
+    """Check the brand folder has the images Home Assistant serves for custom integrations."""
     for image in ("icon.png", "icon@2x.png", "logo.png", "logo@2x.png"):
         path = COMPONENT / "brand" / image
         if not path.is_file() or path.read_bytes()[:8] != b"\x89PNG\r\n\x1a\n":

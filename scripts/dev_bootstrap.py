@@ -88,7 +88,11 @@ async def login(session: aiohttp.ClientSession, url: str) -> str:
     client_id = url + CLIENT_SUFFIX
     async with session.post(
         f"{url}/auth/login_flow",
-        json={"client_id": client_id, "handler": ["homeassistant", None], "redirect_uri": client_id},
+        json={
+            "client_id": client_id,
+            "handler": ["homeassistant", None],
+            "redirect_uri": client_id,
+        },
     ) as response:
         response.raise_for_status()
         flow_id = (await response.json())["flow_id"]

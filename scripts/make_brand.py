@@ -39,7 +39,9 @@ def draw(size: int) -> list[list[Pixel]]:
         scaled = (box[0] * s, box[1] * s, box[2] * s, box[3] * s)
         shapes.append((color, lambda x, y: inside_round_rect(x, y, scaled, r * s)))
 
-    def triangle(color: Pixel, a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> None:
+    def triangle(
+        color: Pixel, a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]
+    ) -> None:
         pa, pb, pc = ((p[0] * s, p[1] * s) for p in (a, b, c))
 
         def test(x: float, y: float) -> bool:
@@ -102,10 +104,17 @@ def png(pixels: list[list[Pixel]]) -> bytes:
     raw = b"".join(b"\x00" + bytes(v for p in row for v in p) for row in pixels)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def main() -> None:

@@ -40,9 +40,7 @@ class PrinternizerOptionsFlow(OptionsFlowWithReload):
     """Change how Home Assistant talks to a printer."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the options of the printer's kind."""
-        if user_input is not None:
-            return self.async_create_entry(data=user_input)
+        """Show the options of the printer's kind (each kind has its own step)."""
         options = self.config_entry.options
         if self.config_entry.data[CONF_PRINTER_TYPE] == PRINTER_TYPE_BAMBU:
             schema = vol.Schema(

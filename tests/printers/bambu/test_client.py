@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 import socket
 import threading
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -36,7 +36,7 @@ class SilentServer:
         self.server: asyncio.Server | None = None
         self.port = 0
 
-    async def __aenter__(self) -> SilentServer:
+    async def __aenter__(self) -> Self:
         """Listen on a free port."""
 
         async def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -58,7 +58,7 @@ class SilentServer:
 async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:  # noqa: ASYNC109
     """Poll until ``predicate`` holds."""
     async with asyncio.timeout(timeout):
-        while not predicate():
+        while not predicate():  # noqa: ASYNC110 - polling client/simulator state
             await asyncio.sleep(0.01)
 
 
@@ -573,8 +573,10 @@ async def test_async_context_manager(bambu_printer: BambuSimulator) -> None:
         port=bambu_printer.port,
         pin=bambu_printer.pin,
     ) as client:
-        assert client.connected and client.running
-    assert not client.connected and not client.running
+        assert client.connected
+        assert client.running
+    assert not client.connected
+    assert not client.running
 
 
 async def test_client_bound_to_one_loop() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import pytest
@@ -213,6 +214,17 @@ def test_device_lists_are_merged_by_id() -> None:
         },
         "nozzle": {"info": [{"id": 0, "type": "HS00", "diameter": 0.2}, {"id": 1, "type": "HH01"}]},
     }
+
+
+def test_copy_json_handles_other_containers() -> None:
+    class Tags(list[Any]):
+        pass
+
+    mapping = {"a": Tags([{"b": (1, 2)}])}
+    copied = copy_json(types.MappingProxyType(mapping))
+    assert copied == {"a": [{"b": (1, 2)}]}
+    assert type(copied) is dict
+    assert type(copied["a"]) is list
 
 
 def test_merge_value_type_changes_and_plain_lists() -> None:

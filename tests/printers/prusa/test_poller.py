@@ -23,12 +23,15 @@ class Clock:
     """A virtual monotonic clock shared by simulator and poller."""
 
     def __init__(self) -> None:
+        """Start somewhere after zero (nonce ticks must not be negative)."""
         self.t = 10_000.0
 
     def __call__(self) -> float:
+        """Return the virtual time."""
         return self.t
 
     def now(self) -> datetime:
+        """Return the virtual wall clock."""
         return EPOCH + timedelta(seconds=self.t)
 
 
@@ -213,7 +216,7 @@ async def test_legacy_variant_polls(
 async def test_rpi_variant_polls(
     prusa_simulator_factory: Factory, session: aiohttp.ClientSession
 ) -> None:
-    sim, client, poller, _clock = await setup(prusa_simulator_factory, session, variant="rpi")
+    sim, _client, poller, _clock = await setup(prusa_simulator_factory, session, variant="rpi")
     state = await poller.poll(None)
     assert state.camera_url == "/api/v1/cameras/snap"
     assert state.external_spool is None  # " - " = unknown

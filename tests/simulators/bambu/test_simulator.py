@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import ssl
 import struct
@@ -90,10 +91,8 @@ class RawClient:
     async def close(self) -> None:
         """Close."""
         self.writer.close()
-        try:
+        with contextlib.suppress(ConnectionError, ssl.SSLError):
             await self.writer.wait_closed()
-        except ConnectionError, ssl.SSLError:
-            pass
 
 
 async def connected(printer: BambuSimulator) -> RawClient:
@@ -182,7 +181,7 @@ async def test_protocol_errors_end_the_session(bambu_printer: BambuSimulator) ->
 
 
 async def test_pushall_and_version(bambu_printer: BambuSimulator) -> None:
-    """pushall answers with the full object, get_version with the modules."""
+    """A pushall gets the full object, get_version the modules."""
     client = await connected(bambu_printer)
     await client.request(bambu_printer, {"pushing": {"sequence_id": "1", "command": "pushall"}})
     full = body_of(await client.next_json(lambda m: body_of(m).get("msg") == 0))

@@ -37,6 +37,7 @@ FULL_PUSH_MARKERS: Final = frozenset(
 )
 
 _METADATA_ONLY_TRAY: Final = frozenset({"id", "state"})
+_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 
 
 class PushKind(StrEnum):
@@ -106,6 +107,15 @@ def merge_value(old: Any, new: Any) -> Any:
 
 def copy_json(value: Any) -> Any:
     """Copy a JSON value (dicts and lists are copied, scalars are immutable)."""
+    # type() checks first: this runs over every value of a full report, and ABC isinstance
+    # checks cost several times more than the copy itself.
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in _SCALARS else copy_json(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _SCALARS else copy_json(v) for v in value]
+    if kind in _SCALARS:
+        return value
     if isinstance(value, Mapping):
         return {key: copy_json(item) for key, item in value.items()}
     if isinstance(value, list):

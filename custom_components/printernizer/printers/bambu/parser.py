@@ -48,6 +48,7 @@ from ..model import (
     SpeedProfile,
 )
 from .hms import CANCELLED_PRINT_ERROR, HmsTexts, decode_hms, decode_print_error
+from .merge import copy_json
 from .models import (
     AMS,
     AMS_HT,
@@ -217,6 +218,41 @@ class ParseDiagnostics:
         return dict(sorted(self.counters.items()))
 
 
+class FilamentCache:
+    """The last AMS and external-spool result and a copy of the report parts it came from.
+
+    AMS data is most of a report and rarely changes (a delta carries it only when a tray changes),
+    so re-building it for every message would dominate the per-message cost.
+    """
+
+    __slots__ = ("_inputs", "_key", "_result")
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._inputs: tuple[Any, ...] | None = None
+        self._key: tuple[object, ...] = ()
+        self._result: tuple[tuple[AmsUnit, ...], FilamentSlot | None] = ((), None)
+
+    def get(
+        self, inputs: tuple[Any, ...], key: tuple[object, ...]
+    ) -> tuple[tuple[AmsUnit, ...], FilamentSlot | None] | None:
+        """Return the cached result when the inputs and the key are the same as last time."""
+        if self._inputs is not None and key == self._key and inputs == self._inputs:
+            return self._result
+        return None
+
+    def put(
+        self,
+        inputs: tuple[Any, ...],
+        key: tuple[object, ...],
+        result: tuple[tuple[AmsUnit, ...], FilamentSlot | None],
+    ) -> None:
+        """Remember a result (the inputs are copied: the merged report changes in place)."""
+        self._inputs = tuple(copy_json(item) for item in inputs)
+        self._key = key
+        self._result = result
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParseContext:
     """What the parser needs besides the report."""
@@ -228,6 +264,8 @@ class ParseContext:
     """The state parsed from the previous report: keeps end time, start time and cancel stable."""
     texts: HmsTexts | None = None
     diagnostics: ParseDiagnostics = field(default_factory=ParseDiagnostics)
+    filament_cache: FilamentCache | None = None
+    """Reuses the AMS/external-spool result while their part of the report is unchanged."""
 
 
 class _Reader:
@@ -266,6 +304,8 @@ class _Reader:
         """Return an int from an int, integral float or numeric string."""
         if isinstance(value, int) and not isinstance(value, bool):
             return value
+        if isinstance(value, str) and value.isdigit():
+            return int(value)  # the common case: AMS ids, temperatures and fans as strings
         number = self.number(what, value)
         if number is None:
             return None
@@ -384,8 +424,7 @@ def parse_state(raw: Mapping[str, Any], ctx: ParseContext) -> PrinterState:
     chamber, chamber_target = _chamber(read, raw, device, model)
 
     active_slot = _active_slot(read, raw, extruder)
-    units = _ams_units(read, raw, ctx, active_slot)
-    external = _external_spool(read, raw, active_slot)
+    units, external = _filament(read, raw, ctx, active_slot)
 
     speed_level = read.integer("spd_lvl", raw.get("spd_lvl"))
     speed_profile = SPEED_LEVELS.get(speed_level) if speed_level is not None else None
@@ -675,6 +714,20 @@ def _errors(
 
 
 # --- filament -------------------------------------------------------------------------------
+
+
+def _filament(
+    read: _Reader, raw: Mapping[str, Any], ctx: ParseContext, active: str | None
+) -> tuple[tuple[AmsUnit, ...], FilamentSlot | None]:
+    cache = ctx.filament_cache
+    inputs = (raw.get("ams"), raw.get("vt_tray"), raw.get("vir_slot"))
+    key = (active, ctx.model, ctx.version)
+    if cache is not None and (cached := cache.get(inputs, key)) is not None:
+        return cached
+    result = (_ams_units(read, raw, ctx, active), _external_spool(read, raw, active))
+    if cache is not None:
+        cache.put(inputs, key, result)
+    return result
 
 
 def _ams_units(

@@ -17,7 +17,7 @@ from ..model import PrinterInfo, PrinterState
 from .hms import HmsTexts
 from .merge import PushKind, merge_print
 from .models import ModelSpec, VersionInfo, build_info, model_from_serial, parse_version
-from .parser import ParseContext, ParseDiagnostics, parse_state
+from .parser import FilamentCache, ParseContext, ParseDiagnostics, parse_state
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ class BambuStateTracker:
         self._version: VersionInfo | None = None
         self._hms_texts = hms_texts
         self._diagnostics = ParseDiagnostics()
+        self._filament_cache = FilamentCache()
         self._messages: Counter[str] = Counter()
         self._state = PrinterState()
         self._parsed = False
@@ -129,6 +130,7 @@ class BambuStateTracker:
             previous=self._state if self._parsed else None,
             texts=self._hms_texts,
             diagnostics=self._diagnostics,
+            filament_cache=self._filament_cache,
         )
         try:
             state = parse_state(self._raw, context)
