@@ -132,6 +132,9 @@ async def _async_setup_bambu(
         pass
     coordinator = BambuCoordinator(hass, entry, client, tracker)
     await client.start()
+    entry.async_create_background_task(
+        hass, coordinator.async_load_hms_texts(), f"{DOMAIN} error texts {entry.title}"
+    )
     return coordinator
 
 

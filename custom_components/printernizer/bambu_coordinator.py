@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any, override
+from datetime import timedelta
+import time
+from typing import Any, Final, override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, LOGGER
 from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
 from .helpers import printer_command
 from .printers.bambu.client import BambuClient
+from .printers.bambu.hms import HMS_TEXT_URL, HmsTexts, fetch_hms_texts
 from .printers.bambu.state import BambuStateTracker
-from .printers.errors import PinMismatchError, PrinterAuthError, PrinterClientError
+from .printers.errors import (
+    PinMismatchError,
+    PrinterAuthError,
+    PrinterClientError,
+    PrinterConnectionError,
+)
 from .printers.model import PrinterState, SpeedProfile, Vendor
 from .repairs import async_create_pin_issue, signed_commands_issue_id
+
+# Bambu's error texts change with firmware releases, rarely; one download a month per model and
+# language is plenty, and without network the codes are shown without text.
+HMS_TEXTS_MAX_AGE: Final = timedelta(days=30)
+HMS_TEXTS_STORE_VERSION: Final = 1
+hms_text_url = HMS_TEXT_URL
 
 
 class BambuCoordinator(PrinternizerCoordinator):
@@ -37,6 +53,34 @@ class BambuCoordinator(PrinternizerCoordinator):
         client.on_connection_change = self._handle_connection
         client.on_error = self._handle_error
         self._signed_issue = False
+
+    async def async_load_hms_texts(self) -> None:
+        """Give the parser Bambu's error texts: from the cache, or downloaded when stale."""
+        language = self.hass.config.language.split("-")[0]
+        prefix = self.serial[:3].upper()
+        store: Store[dict[str, Any]] = Store(
+            self.hass, HMS_TEXTS_STORE_VERSION, f"{DOMAIN}.hms_texts_{prefix}_{language}"
+        )
+        cached = await store.async_load()
+        texts = HmsTexts.from_dict(cached.get("texts")) if cached else None
+        fresh = cached is not None and (
+            time.time() - float(cached.get("fetched", 0)) < HMS_TEXTS_MAX_AGE.total_seconds()
+        )
+        if not fresh:
+            try:
+                texts = await fetch_hms_texts(
+                    async_get_clientsession(self.hass),
+                    self.serial,
+                    language,
+                    base_url=hms_text_url,
+                )
+            except PrinterConnectionError as err:
+                LOGGER.debug("Bambu error texts not available (%s); showing codes only", err)
+            else:
+                await store.async_save({"fetched": time.time(), "texts": texts.to_dict()})
+        if texts is not None:
+            self.tracker.hms_texts = texts
+            self.async_set_updated_data(self.tracker.state)
 
     @override
     async def _async_update_data(self) -> PrinterState:

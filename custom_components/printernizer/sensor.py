@@ -35,6 +35,7 @@ from .printers.model import (
     PrinterState,
     PrinterStatus,
     SpeedProfile,
+    Vendor,
 )
 
 # One coordinator per printer serves every entity; nothing to limit.
@@ -269,7 +270,10 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
         translation_key="external_spool",
         value_fn=lambda state: _slot_value(state.external_spool),
         attributes_fn=lambda state: _slot_attributes(state.external_spool),
-        exists_fn=_reported(lambda state: state.external_spool),
+        # Prusa printers have one filament path; only Bambu Lab has a spool holder beside the AMS.
+        exists_fn=lambda coordinator: (
+            coordinator.vendor is Vendor.BAMBU and coordinator.data.external_spool is not None
+        ),
     ),
     PrinternizerSensorEntityDescription(
         key="error",

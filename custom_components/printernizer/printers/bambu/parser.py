@@ -51,6 +51,7 @@ from .hms import CANCELLED_PRINT_ERROR, HmsTexts, decode_hms, decode_print_error
 from .merge import copy_json
 from .models import (
     AMS,
+    AMS_2_PRO,
     AMS_HT,
     AMS_LITE,
     DOOR_BIT,
@@ -187,11 +188,11 @@ _EARLIEST_START: Final = 1_262_304_000  # 2010-01-01: anything before is not a j
 
 _ACTIVE_OR_ENDED: Final = JOB_ACTIVE_STATUSES | JOB_END_STATUSES
 # AMS kinds with humidity and temperature sensors (the AMS lite has neither).
-_AMS_WITH_SENSORS: Final = frozenset({AMS, "AMS 2 Pro", AMS_HT})
+_AMS_WITH_SENSORS: Final = frozenset({AMS, AMS_2_PRO, AMS_HT})
 # Low nibble of an AMS unit's ``info`` hex string → kind (cross-checked against get_version in the
 # saved H2D/X1C/P2S/H2S/A2L captures: 1001/1101 AMS, 1003/1023/1123/2003/2103 AMS 2 Pro,
 # 2004/142024 AMS HT, 30001005 AMS lite).
-_AMS_INFO_KINDS: Final[Mapping[int, str]] = {1: AMS, 3: "AMS 2 Pro", 4: AMS_HT, 5: AMS_LITE}
+_AMS_INFO_KINDS: Final[Mapping[int, str]] = {1: AMS, 3: AMS_2_PRO, 4: AMS_HT, 5: AMS_LITE}
 # AMS tray ``state`` flags (newer firmware): bit 0 spool present, bit 3 settled. Values up to 3 are
 # the older encoding where 3 means loaded.
 _TRAY_SPOOL: Final = 0x01
