@@ -182,6 +182,7 @@ class PrinterState:
     bed_temperature: float | None = None
     bed_target_temperature: float | None = None
     chamber_temperature: float | None = None
+    chamber_target_temperature: float | None = None
 
     speed_profile: SpeedProfile | None = None
     print_speed: int | None = None
@@ -195,6 +196,8 @@ class PrinterState:
 
     ams_units: tuple[AmsUnit, ...] = ()
     external_spool: FilamentSlot | None = None
+    external_left_spool: FilamentSlot | None = None
+    """Left extruder's external spool on dual-nozzle printers (H2D/H2C/X2D), key ``external_left``."""
     active_slot: str | None = None
     """Key of the slot currently feeding the nozzle."""
 
@@ -229,9 +232,8 @@ class PrinterState:
     def slots(self) -> tuple[FilamentSlot, ...]:
         """Return every filament slot: AMS trays first, then the external spool."""
         trays = tuple(slot for unit in self.ams_units for slot in unit.slots)
-        if self.external_spool is not None:
-            return (*trays, self.external_spool)
-        return trays
+        extra = tuple(s for s in (self.external_spool, self.external_left_spool) if s is not None)
+        return (*trays, *extra)
 
     @property
     def error(self) -> PrinterError | None:

@@ -265,7 +265,7 @@ def test_chamber_only_where_the_model_has_a_sensor() -> None:
     packed = report(device={"ctc": {"info": {"temp": (60 << 16) | 48}}})
     state = parse(packed, model=None, version=None)
     assert state.chamber_temperature == 48
-    assert state.extra["chamber_target_temperature"] == 60
+    assert state.chamber_target_temperature == 60
 
 
 def test_packed_temperatures_of_the_active_extruder() -> None:

@@ -436,8 +436,6 @@ def parse_state(raw: Mapping[str, Any], ctx: ParseContext) -> PrinterState:
     if extruder_index is not None:
         extra["active_extruder"] = extruder_index
     extra.update(_nozzle(read, raw, device, extruder_index or 0))
-    if chamber_target is not None:
-        extra["chamber_target_temperature"] = chamber_target
 
     return PrinterState(
         status=status,
@@ -455,6 +453,7 @@ def parse_state(raw: Mapping[str, Any], ctx: ParseContext) -> PrinterState:
         bed_temperature=bed,
         bed_target_temperature=bed_target,
         chamber_temperature=chamber,
+        chamber_target_temperature=chamber_target,
         speed_profile=speed_profile,
         print_speed=read.int_ranged("spd_mag", raw.get("spd_mag"), *_SPEED_RANGE),
         part_fan_speed=_fan(read, "cooling_fan_speed", raw),
