@@ -22,14 +22,25 @@ DEV_PASSWORD = "printernizer"  # noqa: S105 - a local development login, printed
 CLIENT_SUFFIX = "/"
 
 
-async def wait_for_hass(session: aiohttp.ClientSession, url: str, timeout: float) -> None:
-    """Wait until Home Assistant's HTTP server answers the onboarding endpoint."""
+async def wait_for_hass(
+    session: aiohttp.ClientSession, url: str, timeout: float, config: Path
+) -> None:
+    """Wait until Home Assistant's HTTP API answers.
+
+    Before onboarding is done that is the onboarding endpoint; once it is done Home Assistant no
+    longer serves that endpoint (404), so then the REST API's answer to an anonymous call counts.
+    """
+    onboarded = (config / ".storage" / "onboarding").exists()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             async with session.get(f"{url}/api/onboarding") as response:
                 if response.status in (200, 401):
                     return
+            if onboarded:
+                async with session.get(f"{url}/api/") as response:
+                    if response.status == 401:
+                        return
         except aiohttp.ClientError:
             pass
         await asyncio.sleep(2)
@@ -159,10 +170,26 @@ async def run_flow(
     return result
 
 
+async def wait_until_running(
+    session: aiohttp.ClientSession, url: str, token: str, timeout: float = 300
+) -> None:
+    """Wait until Home Assistant has finished starting (its config flow API is there then)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        async with session.get(
+            f"{url}/api/config", headers={"Authorization": f"Bearer {token}"}
+        ) as response:
+            if response.status == 200 and (await response.json()).get("state") == "RUNNING":
+                return
+        await asyncio.sleep(1)
+    raise SystemExit(f"Home Assistant did not finish starting within {timeout:.0f} s")
+
+
 async def add_demo_printers(
     session: aiohttp.ClientSession, url: str, token: str, state: Path
 ) -> None:
     """Add the simulated printers through the config flow (a known one simply aborts)."""
+    await wait_until_running(session, url, token)
     demo = json.loads((state / "demo.json").read_text())
     for printer in demo["printers"]:
         for _attempt in range(30):
@@ -186,7 +213,7 @@ async def main() -> int:
     url: str = args.url.rstrip("/")
     token_file: Path = args.state / "token"
     async with aiohttp.ClientSession() as session:
-        await wait_for_hass(session, url, args.timeout)
+        await wait_for_hass(session, url, args.timeout, args.state / "config")
         access = await onboard(session, url)
         token = token_file.read_text().strip() if token_file.exists() else ""
         if not token or not await token_valid(session, url, token):
@@ -197,6 +224,8 @@ async def main() -> int:
             await add_demo_printers(session, url, token, args.state)
     print(f"develop: Home Assistant is up at {url}")
     print(f"develop: log in as '{DEV_USER}' with password '{DEV_PASSWORD}'")
+    if args.demo:
+        print(f"develop: the example dashboard (docs/dashboard.yaml) is at {url}/printernizer-demo")
     print(f"PRINTERNIZER_DEMO_TOKEN={token}")
     return 0
 

@@ -34,6 +34,9 @@ async def printer_entry_data(printer: Any) -> dict[str, Any]:
             CONF_SERIAL: printer.serial,
             CONF_ACCESS_CODE: printer.access_code,
             CONF_CERT_PIN: certificate.pin,
+            # Simulators listen on random ports: FTPS, and the P1/A1 JPEG camera stream.
+            "ftps_port": printer.ftps_port,
+            **({"camera_port": printer.camera_port} if printer.camera_port else {}),
         }
     return {
         CONF_PRINTER_TYPE: PRINTER_TYPE_PRUSA,

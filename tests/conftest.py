@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+import types
+
 import pytest
+
+if importlib.util.find_spec("turbojpeg") is None:  # pragma: no cover - depends on the venv
+    # Home Assistant's camera component imports PyTurboJPEG at import time; Home Assistant
+    # installs it when the component is first set up, and the minimum-version test venv does
+    # not have it. Without the native library the camera falls back to Pillow, which is what
+    # this stand-in makes happen (the newest venv has the module but not the library either).
+    _stub = types.ModuleType("turbojpeg")
+
+    class _MissingTurboJPEG:
+        def __init__(self, *_args: object, **_kwargs: object) -> None:
+            raise RuntimeError("libturbojpeg is not installed")
+
+    _stub.TurboJPEG = _MissingTurboJPEG  # type: ignore[attr-defined]
+    sys.modules["turbojpeg"] = _stub
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +34,12 @@ pytest_plugins = [
     "tests.simulators.bambu.fixtures",
     "tests.simulators.prusa.fixtures",
 ]
+
+
+@pytest.fixture
+def hass_config_dir(hass_tmp_config_dir: str) -> str:
+    """Give every test its own config folder: the job database (printernizer.db) lives there."""
+    return hass_tmp_config_dir
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.printernizer.const import (
     CONF_ACCESS_CODE,
+    CONF_AUTO_DOWNLOAD,
+    CONF_AUTO_DOWNLOAD_MAX_FILES,
+    CONF_AUTO_DOWNLOAD_MAX_MB,
+    CONF_CAMERA,
     CONF_CERT_PIN,
     CONF_IDLE_INTERVAL,
     CONF_MAC,
@@ -415,3 +419,58 @@ async def test_prusa_options(hass: HomeAssistant, prusa_printer: PrusaLinkSimula
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert dict(entry.options) == {CONF_PRINTING_INTERVAL: 4, CONF_IDLE_INTERVAL: 60}
+
+
+async def test_file_and_camera_options(
+    hass: HomeAssistant, bambu_printer: BambuSimulator, prusa_printer: PrusaLinkSimulator
+) -> None:
+    """Camera on/off and auto-download with its bounds, for both kinds of printer."""
+    bambu = await setup_printer(hass, bambu_printer)
+    result = await hass.config_entries.options.async_init(bambu.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_VERIFY_TLS: True,
+            CONF_CAMERA: False,
+            CONF_AUTO_DOWNLOAD: True,
+            CONF_AUTO_DOWNLOAD_MAX_FILES: 10.0,
+            CONF_AUTO_DOWNLOAD_MAX_MB: 500.0,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(bambu.options) == {
+        CONF_VERIFY_TLS: True,
+        CONF_CAMERA: False,
+        CONF_AUTO_DOWNLOAD: True,
+        CONF_AUTO_DOWNLOAD_MAX_FILES: 10,
+        CONF_AUTO_DOWNLOAD_MAX_MB: 500,
+    }
+    # The form suggests what is stored.
+    result = await hass.config_entries.options.async_init(bambu.entry_id)
+    schema = result["data_schema"].schema
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in schema
+        if getattr(key, "description", None)
+    }
+    assert suggested[CONF_CAMERA] is False
+    assert suggested[CONF_AUTO_DOWNLOAD_MAX_FILES] == 10
+    await hass.config_entries.options.async_configure(result["flow_id"], {CONF_VERIFY_TLS: True})
+
+    prusa = await setup_printer(hass, prusa_printer)
+    result = await hass.config_entries.options.async_init(prusa.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_PRINTING_INTERVAL: 5.0,
+            CONF_IDLE_INTERVAL: 30.0,
+            CONF_CAMERA: True,
+            CONF_AUTO_DOWNLOAD: False,
+        },
+    )
+    assert dict(prusa.options) == {
+        CONF_PRINTING_INTERVAL: 5,
+        CONF_IDLE_INTERVAL: 30,
+        CONF_CAMERA: True,
+        CONF_AUTO_DOWNLOAD: False,
+    }

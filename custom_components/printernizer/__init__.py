@@ -28,6 +28,8 @@ from .const import (
 )
 from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
 from .discovery import async_start_discovery
+from .files import create_printer_files
+from .job_recorder import async_setup_jobs, async_start_job_recorder
 from .printers.bambu.client import DEFAULT_PORT as BAMBU_PORT, BambuClient
 from .printers.bambu.state import BambuStateTracker
 from .printers.errors import PinMismatchError, PrinterAuthError, PrinterClientError
@@ -41,6 +43,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: Final = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.CAMERA,
+    Platform.EVENT,
+    Platform.IMAGE,
     Platform.LIGHT,
     Platform.NUMBER,
     Platform.SELECT,
@@ -53,6 +58,7 @@ FIRST_REPORT_WAIT: Final = 10.0
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions."""
+    await async_setup_jobs(hass)
     async_setup_services(hass)
     await async_start_discovery(hass)
     return True
@@ -71,6 +77,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
     )
     coordinator.device_id = device.id
     entry.runtime_data = coordinator
+    coordinator.files = create_printer_files(hass, coordinator)
+    await async_start_job_recorder(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

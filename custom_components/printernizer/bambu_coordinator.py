@@ -80,7 +80,7 @@ class BambuCoordinator(PrinternizerCoordinator):
                 await store.async_save({"fetched": time.time(), "texts": texts.to_dict()})
         if texts is not None:
             self.tracker.hms_texts = texts
-            self.async_set_updated_data(self.tracker.state)
+            self.async_set_state(self.tracker.state)
 
     @override
     async def _async_update_data(self) -> PrinterState:
@@ -97,7 +97,7 @@ class BambuCoordinator(PrinternizerCoordinator):
         state = self.tracker.state
         if state.signed_commands_required != self._signed_issue:
             self._update_signed_issue(state.signed_commands_required)
-        self.async_set_updated_data(state)
+        self.async_set_state(state)
 
     def _update_info(self) -> None:
         """Follow a firmware update or a late get_version answer on the device page."""

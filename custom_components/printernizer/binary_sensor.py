@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import override
 
@@ -30,24 +30,28 @@ class PrinternizerBinarySensorEntityDescription(BinarySensorEntityDescription):
     """Describes a printer binary sensor."""
 
     value_fn: Callable[[PrinterState], bool | None]
+    fields: frozenset[str] | None = None
     exists_fn: Callable[[PrinternizerCoordinator], bool] = lambda _: True
 
 
 BINARY_SENSORS: tuple[PrinternizerBinarySensorEntityDescription, ...] = (
     PrinternizerBinarySensorEntityDescription(
         key="printing",
+        fields=frozenset({"status"}),
         translation_key="printing",
         device_class=BinarySensorDeviceClass.RUNNING,
         value_fn=lambda state: state.status is PrinterStatus.PRINTING,
     ),
     PrinternizerBinarySensorEntityDescription(
         key="problem",
+        fields=frozenset({"errors", "status"}),
         translation_key="problem",
         device_class=BinarySensorDeviceClass.PROBLEM,
         value_fn=lambda state: bool(state.errors) or state.status in _PROBLEM_STATUSES,
     ),
     PrinternizerBinarySensorEntityDescription(
         key="door_open",
+        fields=frozenset({"door_open"}),
         translation_key="door_open",
         device_class=BinarySensorDeviceClass.DOOR,
         value_fn=lambda state: state.door_open,
@@ -85,7 +89,7 @@ class PrinternizerBinarySensor(PrinternizerEntity, BinarySensorEntity):
     entity_description: PrinternizerBinarySensorEntityDescription
 
     @override
-    def _update_from_state(self) -> Hashable:
+    def _update_from_state(self) -> object:
         self._attr_is_on = self.entity_description.value_fn(self.coordinator.data)
         return self._attr_is_on
 
@@ -99,6 +103,6 @@ class OnlineBinarySensor(PrinternizerEntity, BinarySensorEntity):
         return True
 
     @override
-    def _update_from_state(self) -> Hashable:
+    def _update_from_state(self) -> object:
         self._attr_is_on = self.coordinator.last_update_success
         return self._attr_is_on

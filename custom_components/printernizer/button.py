@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import override
 
@@ -24,6 +24,7 @@ class PrinternizerButtonEntityDescription(ButtonEntityDescription):
 
     press_fn: Callable[[PrinternizerCoordinator], Awaitable[None]]
     valid_in: frozenset[PrinterStatus]
+    fields: frozenset[str] = frozenset({"status", "signed_commands_required"})
     """Printer states in which the printer accepts the command."""
 
 
@@ -84,7 +85,7 @@ class PrinternizerButton(PrinternizerEntity, ButtonEntity):
         )
 
     @override
-    def _update_from_state(self) -> Hashable:
+    def _update_from_state(self) -> object:
         return None
 
     @override

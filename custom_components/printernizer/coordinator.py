@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+import dataclasses
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -16,7 +17,19 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from .const import DOMAIN, LOGGER, MANUFACTURERS
 from .printers.model import Capability, PrinterInfo, PrinterState, SpeedProfile, Vendor
 
+if TYPE_CHECKING:
+    from .files import JobFileInfo, PrinterFiles
+
 type PrinternizerConfigEntry = ConfigEntry[PrinternizerCoordinator]
+
+_COMPARED_FIELDS = tuple(field.name for field in dataclasses.fields(PrinterState) if field.compare)
+
+
+def changed_fields(old: PrinterState | None, new: PrinterState) -> frozenset[str] | None:
+    """Return the names of the state fields that differ (None: treat everything as changed)."""
+    if old is None:
+        return None
+    return frozenset(name for name in _COMPARED_FIELDS if getattr(old, name) != getattr(new, name))
 
 
 class PrinternizerCoordinator(DataUpdateCoordinator[PrinterState]):
@@ -47,6 +60,26 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinterState]):
         self.device_id: str | None = None
         # Logged once when the printer goes away and once when it returns.
         self._unavailable_logged = False
+        # What the update being dispatched changed; entities that depend on none of it skip
+        # their work. None means "anything may have changed".
+        self.changed_fields: frozenset[str] | None = None
+        # Files, job pictures and metadata (set up by __init__: files.create_printer_files).
+        self.files: PrinterFiles | None = None
+
+    @callback
+    def async_set_state(self, state: PrinterState) -> None:
+        """Publish a new state, telling the entities which fields changed."""
+        self.changed_fields = changed_fields(self.data, state)
+        self.async_set_updated_data(state)
+
+    @callback
+    @override
+    def async_update_listeners(self) -> None:
+        """Dispatch to the entities; afterwards nothing is known about the next update."""
+        try:
+            super().async_update_listeners()
+        finally:
+            self.changed_fields = None
 
     @property
     def serial(self) -> str:
@@ -88,6 +121,12 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinterState]):
         elif available and self._unavailable_logged:
             LOGGER.info("%s is back online", self.printer_name)
             self._unavailable_logged = False
+
+    async def async_job_file_info(self) -> JobFileInfo | None:
+        """Return metadata (filament g, estimated time, cost) and picture of the job's file."""
+        if self.files is None:
+            return None
+        return await self.files.async_job_file_info(self.data)
 
     def diagnostics(self) -> dict[str, Any]:
         """Return vendor details for the diagnostics download."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from typing import override
 
 from homeassistant.core import callback
@@ -38,28 +37,42 @@ class PrinternizerEntity(CoordinatorEntity[PrinternizerCoordinator]):
         self.entity_description = description
         self._attr_unique_id = f"{coordinator.serial}_{unique_key or description.key}"
         self._attr_device_info = device_info or coordinator.device_info
-        self._written: Hashable = _UNSET
+        self._written: object = _UNSET
+        self._written_available: bool | None = None
+        # The PrinterState fields this entity shows; None: recompute on every update.
+        self._fields: frozenset[str] | None = getattr(description, "fields", None)
 
     @property
     def printer_name(self) -> str:
         """Return the printer's name for error messages."""
         return self.coordinator.printer_name
 
-    def _update_from_state(self) -> Hashable:
+    def _update_from_state(self) -> object:
         """Set the entity's attributes from the coordinator data; return what is shown."""
         return None
 
     @override
     async def async_added_to_hass(self) -> None:
         """Compute the first state before it is written."""
-        self._written = (self.available, self._update_from_state())
+        self._written_available = self.available
+        self._written = (self._written_available, self._update_from_state())
         await super().async_added_to_hass()
 
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
         """Write the state only when what the entity shows changed."""
-        shown = (self.available, self._update_from_state())
+        available = self.available
+        changed = self.coordinator.changed_fields
+        if (
+            changed is not None
+            and self._fields is not None
+            and available is self._written_available
+            and changed.isdisjoint(self._fields)
+        ):
+            return
+        shown = (available, self._update_from_state())
         if shown != self._written:
             self._written = shown
+            self._written_available = available
             self.async_write_ha_state()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from typing import Any, override
 
 from homeassistant.components.light import ColorMode, LightEntity, LightEntityDescription
@@ -42,7 +41,7 @@ class ChamberLight(PrinternizerEntity, LightEntity):
         return super().available and not self.coordinator.data.signed_commands_required
 
     @override
-    def _update_from_state(self) -> Hashable:
+    def _update_from_state(self) -> object:
         self._attr_is_on = self.coordinator.data.chamber_light
         return (self._attr_is_on, self.coordinator.data.signed_commands_required)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import override
 
@@ -31,6 +31,7 @@ class PrinternizerNumberEntityDescription(NumberEntityDescription):
     capability: Capability
     value_fn: Callable[[PrinterState], float | None]
     set_fn: Callable[[PrinternizerCoordinator, float], Awaitable[None]]
+    fields: frozenset[str]
 
 
 NUMBERS: tuple[PrinternizerNumberEntityDescription, ...] = (
@@ -44,6 +45,7 @@ NUMBERS: tuple[PrinternizerNumberEntityDescription, ...] = (
         native_step=1,
         mode=NumberMode.BOX,
         capability=Capability.SET_NOZZLE_TEMPERATURE,
+        fields=frozenset({"nozzle_target_temperature", "signed_commands_required"}),
         value_fn=lambda state: state.nozzle_target_temperature,
         set_fn=lambda coordinator, value: coordinator.async_set_nozzle_target(value),
     ),
@@ -57,6 +59,7 @@ NUMBERS: tuple[PrinternizerNumberEntityDescription, ...] = (
         native_step=1,
         mode=NumberMode.BOX,
         capability=Capability.SET_BED_TEMPERATURE,
+        fields=frozenset({"bed_target_temperature", "signed_commands_required"}),
         value_fn=lambda state: state.bed_target_temperature,
         set_fn=lambda coordinator, value: coordinator.async_set_bed_target(value),
     ),
@@ -88,7 +91,7 @@ class TargetTemperature(PrinternizerEntity, NumberEntity):
         return super().available and not self.coordinator.data.signed_commands_required
 
     @override
-    def _update_from_state(self) -> Hashable:
+    def _update_from_state(self) -> object:
         value = self.entity_description.value_fn(self.coordinator.data)
         self._attr_native_value = None if value is None else round(value)
         return (self._attr_native_value, self.coordinator.data.signed_commands_required)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
@@ -13,10 +14,16 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import (
+    CONF_AUTO_DOWNLOAD,
+    CONF_AUTO_DOWNLOAD_MAX_FILES,
+    CONF_AUTO_DOWNLOAD_MAX_MB,
+    CONF_CAMERA,
     CONF_IDLE_INTERVAL,
     CONF_PRINTER_TYPE,
     CONF_PRINTING_INTERVAL,
     CONF_VERIFY_TLS,
+    DEFAULT_AUTO_DOWNLOAD_MAX_FILES,
+    DEFAULT_AUTO_DOWNLOAD_MAX_MB,
     DEFAULT_IDLE_INTERVAL,
     DEFAULT_PRINTING_INTERVAL,
     PRINTER_TYPE_BAMBU,
@@ -36,6 +43,37 @@ def _seconds(minimum: int, maximum: int) -> NumberSelector:
     )
 
 
+_INT_OPTIONS = frozenset({CONF_AUTO_DOWNLOAD_MAX_FILES, CONF_AUTO_DOWNLOAD_MAX_MB})
+
+
+def _file_options(options: Mapping[str, Any]) -> dict[Any, Any]:
+    """Camera and auto-download options (suggested, so untouched forms store nothing new)."""
+
+    def suggested(key: str, default: Any) -> dict[str, Any]:
+        return {"suggested_value": options.get(key, default)}
+
+    return {
+        vol.Optional(CONF_CAMERA, description=suggested(CONF_CAMERA, True)): BooleanSelector(),
+        vol.Optional(
+            CONF_AUTO_DOWNLOAD, description=suggested(CONF_AUTO_DOWNLOAD, False)
+        ): BooleanSelector(),
+        vol.Optional(
+            CONF_AUTO_DOWNLOAD_MAX_FILES,
+            description=suggested(CONF_AUTO_DOWNLOAD_MAX_FILES, DEFAULT_AUTO_DOWNLOAD_MAX_FILES),
+        ): NumberSelector(
+            NumberSelectorConfig(min=1, max=10000, step=1, mode=NumberSelectorMode.BOX)
+        ),
+        vol.Optional(
+            CONF_AUTO_DOWNLOAD_MAX_MB,
+            description=suggested(CONF_AUTO_DOWNLOAD_MAX_MB, DEFAULT_AUTO_DOWNLOAD_MAX_MB),
+        ): NumberSelector(
+            NumberSelectorConfig(
+                min=1, max=1_000_000, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="MB"
+            )
+        ),
+    }
+
+
 class PrinternizerOptionsFlow(OptionsFlowWithReload):
     """Change how Home Assistant talks to a printer."""
 
@@ -48,6 +86,7 @@ class PrinternizerOptionsFlow(OptionsFlowWithReload):
                     vol.Required(
                         CONF_VERIFY_TLS, default=options.get(CONF_VERIFY_TLS, True)
                     ): BooleanSelector(),
+                    **_file_options(options),
                 }
             )
             return self.async_show_form(step_id="bambu", data_schema=schema)
@@ -61,14 +100,25 @@ class PrinternizerOptionsFlow(OptionsFlowWithReload):
                     CONF_IDLE_INTERVAL,
                     default=options.get(CONF_IDLE_INTERVAL, DEFAULT_IDLE_INTERVAL),
                 ): _seconds(10, 300),
+                **_file_options(options),
             }
         )
         return self.async_show_form(step_id="prusa", data_schema=schema)
 
     async def async_step_bambu(self, user_input: dict[str, Any]) -> ConfigFlowResult:
         """Store the Bambu Lab options."""
-        return self.async_create_entry(data=user_input)
+        return self.async_create_entry(
+            data={
+                key: int(value) if key in _INT_OPTIONS else value
+                for key, value in user_input.items()
+            }
+        )
 
     async def async_step_prusa(self, user_input: dict[str, Any]) -> ConfigFlowResult:
         """Store the Prusa options."""
-        return self.async_create_entry(data={key: int(value) for key, value in user_input.items()})
+        return self.async_create_entry(
+            data={
+                key: value if isinstance(value, bool) else int(value)
+                for key, value in user_input.items()
+            }
+        )

@@ -16,7 +16,7 @@ from .const import (
     DEFAULT_PRINTING_INTERVAL,
     DOMAIN,
 )
-from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
+from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator, changed_fields
 from .helpers import printer_command
 from .printers.errors import PrinterAuthError, PrinterClientError
 from .printers.model import PrinterInfo, PrinterState, Vendor
@@ -78,6 +78,7 @@ class PrusaCoordinator(PrinternizerCoordinator):
         self.update_interval = timedelta(seconds=self.poller.next_interval)
         if self.client.printer_info is not None and self.client.printer_info != self.info:
             self.info = self.client.printer_info
+        self.changed_fields = changed_fields(self.data, state)
         return state
 
     async def _async_job_command(self, action: str) -> None:

@@ -33,6 +33,24 @@ def tls_disabled_issue_id(entry: ConfigEntry) -> str:
     return f"tls_disabled_{entry.entry_id}"
 
 
+def no_storage_issue_id(entry: ConfigEntry) -> str:
+    """Return the id of the no-SD-card issue of an entry."""
+    return f"no_storage_{entry.entry_id}"
+
+
+def async_create_no_storage_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Tell the user that file actions need an SD card (or USB drive) in the printer."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        no_storage_issue_id(entry),
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="no_storage",
+        translation_placeholders={"printer": entry.title},
+    )
+
+
 def async_create_pin_issue(hass: HomeAssistant, entry: ConfigEntry, err: PinMismatchError) -> None:
     """Tell the user the printer presents another certificate; only they may trust it."""
     ir.async_create_issue(

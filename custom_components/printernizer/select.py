@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from typing import override
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
@@ -44,7 +43,7 @@ class SpeedProfileSelect(PrinternizerEntity, SelectEntity):
         return super().available and state.job_active and not state.signed_commands_required
 
     @override
-    def _update_from_state(self) -> Hashable:
+    def _update_from_state(self) -> object:
         profile = self.coordinator.data.speed_profile
         self._attr_current_option = profile.value if profile else None
         return self._attr_current_option

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, override
@@ -28,6 +28,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import DOMAIN
 from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
 from .entity import PrinternizerEntity
+from .job_recorder import recorder_for
+from .job_sensor import job_sensors
 from .printers.model import (
     AmsUnit,
     Capability,
@@ -49,6 +51,8 @@ class PrinternizerSensorEntityDescription(SensorEntityDescription):
     """Describes a printer sensor."""
 
     value_fn: Callable[[PrinterState], StateValue]
+    fields: frozenset[str] | None = None
+    """The state fields the value and attributes come from."""
     attributes_fn: Callable[[PrinterState], Mapping[str, Any]] | None = None
     exists_fn: Callable[[PrinternizerCoordinator], bool] = lambda _: True
 
@@ -111,6 +115,7 @@ def _error_attributes(state: PrinterState) -> dict[str, Any]:
 SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     PrinternizerSensorEntityDescription(
         key="status",
+        fields=frozenset({"status", "stage"}),
         translation_key="status",
         device_class=SensorDeviceClass.ENUM,
         options=[status.value for status in PrinterStatus],
@@ -119,6 +124,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="progress",
+        fields=frozenset({"progress"}),
         translation_key="progress",
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=0,
@@ -126,6 +132,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="remaining_time",
+        fields=frozenset({"remaining_time"}),
         translation_key="remaining_time",
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MINUTES,
@@ -133,35 +140,41 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="start_time",
+        fields=frozenset({"job_start"}),
         translation_key="start_time",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda state: state.job_start,
     ),
     PrinternizerSensorEntityDescription(
         key="end_time",
+        fields=frozenset({"job_end"}),
         translation_key="end_time",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda state: state.job_end,
     ),
     PrinternizerSensorEntityDescription(
         key="current_file",
+        fields=frozenset({"file"}),
         translation_key="current_file",
         value_fn=lambda state: state.file,
     ),
     PrinternizerSensorEntityDescription(
         key="current_layer",
+        fields=frozenset({"current_layer"}),
         translation_key="current_layer",
         value_fn=lambda state: state.current_layer,
         exists_fn=_has(Capability.LAYERS),
     ),
     PrinternizerSensorEntityDescription(
         key="total_layers",
+        fields=frozenset({"total_layers"}),
         translation_key="total_layers",
         value_fn=lambda state: state.total_layers,
         exists_fn=_has(Capability.LAYERS),
     ),
     PrinternizerSensorEntityDescription(
         key="nozzle_temperature",
+        fields=frozenset({"nozzle_temperature"}),
         translation_key="nozzle_temperature",
         device_class=SensorDeviceClass.TEMPERATURE,
         state_class=SensorStateClass.MEASUREMENT,
@@ -171,6 +184,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="nozzle_target_temperature",
+        fields=frozenset({"nozzle_target_temperature"}),
         translation_key="nozzle_target_temperature",
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
@@ -179,6 +193,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="bed_temperature",
+        fields=frozenset({"bed_temperature"}),
         translation_key="bed_temperature",
         device_class=SensorDeviceClass.TEMPERATURE,
         state_class=SensorStateClass.MEASUREMENT,
@@ -188,6 +203,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="bed_target_temperature",
+        fields=frozenset({"bed_target_temperature"}),
         translation_key="bed_target_temperature",
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
@@ -196,6 +212,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="chamber_temperature",
+        fields=frozenset({"chamber_temperature"}),
         translation_key="chamber_temperature",
         device_class=SensorDeviceClass.TEMPERATURE,
         state_class=SensorStateClass.MEASUREMENT,
@@ -206,6 +223,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="speed_profile",
+        fields=frozenset({"speed_profile"}),
         translation_key="speed_profile",
         device_class=SensorDeviceClass.ENUM,
         options=[profile.value for profile in SpeedProfile],
@@ -214,6 +232,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="print_speed",
+        fields=frozenset({"print_speed"}),
         translation_key="print_speed",
         native_unit_of_measurement=PERCENTAGE,
         value_fn=lambda state: state.print_speed,
@@ -221,6 +240,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="part_fan_speed",
+        fields=frozenset({"part_fan_speed"}),
         translation_key="part_fan_speed",
         native_unit_of_measurement=PERCENTAGE,
         value_fn=lambda state: state.part_fan_speed,
@@ -228,6 +248,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="aux_fan_speed",
+        fields=frozenset({"aux_fan_speed"}),
         translation_key="aux_fan_speed",
         native_unit_of_measurement=PERCENTAGE,
         value_fn=lambda state: state.aux_fan_speed,
@@ -235,6 +256,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="chamber_fan_speed",
+        fields=frozenset({"chamber_fan_speed"}),
         translation_key="chamber_fan_speed",
         native_unit_of_measurement=PERCENTAGE,
         value_fn=lambda state: state.chamber_fan_speed,
@@ -242,6 +264,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="hotend_fan_speed",
+        fields=frozenset({"hotend_fan_rpm"}),
         translation_key="hotend_fan_speed",
         native_unit_of_measurement=REVOLUTIONS_PER_MINUTE,
         entity_registry_enabled_default=False,
@@ -251,6 +274,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="print_fan_speed",
+        fields=frozenset({"print_fan_rpm"}),
         translation_key="print_fan_speed",
         native_unit_of_measurement=REVOLUTIONS_PER_MINUTE,
         entity_registry_enabled_default=False,
@@ -260,6 +284,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="active_filament",
+        fields=frozenset({"active_slot", "ams_units", "external_spool", "external_left_spool"}),
         translation_key="active_filament",
         value_fn=lambda state: _slot_value(state.active_filament),
         attributes_fn=lambda state: _slot_attributes(state.active_filament),
@@ -267,6 +292,7 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="external_spool",
+        fields=frozenset({"external_spool"}),
         translation_key="external_spool",
         value_fn=lambda state: _slot_value(state.external_spool),
         attributes_fn=lambda state: _slot_attributes(state.external_spool),
@@ -277,12 +303,14 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
     ),
     PrinternizerSensorEntityDescription(
         key="error",
+        fields=frozenset({"errors"}),
         translation_key="error",
         value_fn=lambda state: state.error.code if state.error else "none",
         attributes_fn=_error_attributes,
     ),
     PrinternizerSensorEntityDescription(
         key="wifi_signal",
+        fields=frozenset({"wifi_signal"}),
         translation_key="wifi_signal",
         device_class=SensorDeviceClass.SIGNAL_STRENGTH,
         state_class=SensorStateClass.MEASUREMENT,
@@ -293,6 +321,9 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
         exists_fn=_has(Capability.WIFI_SIGNAL),
     ),
 )
+
+
+_AMS_FIELDS: frozenset[str] = frozenset({"ams_units"})
 
 
 def tray_number(unit: int, index: int) -> int:
@@ -350,6 +381,7 @@ def _ams_descriptions(unit: AmsUnit) -> list[tuple[str, PrinternizerSensorEntity
             f"ams_{number}_humidity",
             PrinternizerSensorEntityDescription(
                 key="ams_humidity",
+                fields=_AMS_FIELDS,
                 translation_key="ams_humidity",
                 device_class=SensorDeviceClass.HUMIDITY,
                 state_class=SensorStateClass.MEASUREMENT,
@@ -361,6 +393,7 @@ def _ams_descriptions(unit: AmsUnit) -> list[tuple[str, PrinternizerSensorEntity
             f"ams_{number}_humidity_level",
             PrinternizerSensorEntityDescription(
                 key="ams_humidity_level",
+                fields=_AMS_FIELDS,
                 translation_key="ams_humidity_level",
                 value_fn=unit_value(lambda ams: ams.humidity_level),
             ),
@@ -369,6 +402,7 @@ def _ams_descriptions(unit: AmsUnit) -> list[tuple[str, PrinternizerSensorEntity
             f"ams_{number}_temperature",
             PrinternizerSensorEntityDescription(
                 key="ams_temperature",
+                fields=_AMS_FIELDS,
                 translation_key="ams_temperature",
                 device_class=SensorDeviceClass.TEMPERATURE,
                 state_class=SensorStateClass.MEASUREMENT,
@@ -397,6 +431,7 @@ def _tray_description(key: str, unit: int, index: int) -> PrinternizerSensorEnti
 
     return PrinternizerSensorEntityDescription(
         key=key,
+        fields=frozenset({"ams_units", "active_slot"}),
         translation_key="tray",
         translation_placeholders={"tray": str(index + 1)},
         value_fn=lambda state: _slot_value(slot(state)),
@@ -416,6 +451,7 @@ async def async_setup_entry(
         for description in SENSORS
         if description.exists_fn(coordinator)
     )
+    async_add_entities(job_sensors(recorder_for(hass, entry)))
 
     known_units: set[int] = set()
 
@@ -462,13 +498,10 @@ class PrinternizerSensor(PrinternizerEntity, SensorEntity):
     )
 
     @override
-    def _update_from_state(self) -> Hashable:
+    def _update_from_state(self) -> object:
         state = self.coordinator.data
         description = self.entity_description
         self._attr_native_value = description.value_fn(state)
         attributes = description.attributes_fn(state) if description.attributes_fn else None
         self._attr_extra_state_attributes = dict(attributes) if attributes else {}
-        return (
-            self._attr_native_value,
-            None if attributes is None else repr(sorted(attributes.items())),
-        )
+        return (self._attr_native_value, attributes)

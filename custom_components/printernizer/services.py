@@ -12,6 +12,8 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from .const import DOMAIN
 from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
+from .file_actions import async_setup_file_services
+from .job_actions import async_setup_job_services
 from .printers.model import Capability
 from .schema import vol
 
@@ -67,3 +69,5 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(
         DOMAIN, SERVICE_SEND_GCODE, _async_send_gcode, schema=SEND_GCODE_SCHEMA
     )
+    async_setup_job_services(hass)
+    async_setup_file_services(hass)

@@ -10,7 +10,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from .certs import make_certificate, server_context
 from .profiles import PROFILES
 from .simulator import DEFAULT_ACCESS_CODE, BambuSimulator
 
@@ -28,8 +33,34 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--print-ticks", type=int, default=600, help="length of the print")
     parser.add_argument("--loop", action="store_true", help="start a new print after each one")
     parser.add_argument("--max-clients", type=int, default=4)
+    parser.add_argument(
+        "--key-file",
+        type=Path,
+        default=None,
+        help="keep the certificate key in this PEM file (created if missing), so a printer "
+        "added to Home Assistant keeps its pinned key across simulator restarts",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser
+
+
+def _load_or_create_key(path: Path) -> ec.EllipticCurvePrivateKey:
+    """Return the EC key stored in ``path``, creating the file on first use."""
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            return key
+    key = ec.generate_private_key(ec.SECP256R1())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    path.chmod(0o600)
+    return key
 
 
 async def _main(args: argparse.Namespace) -> None:
@@ -42,6 +73,11 @@ async def _main(args: argparse.Namespace) -> None:
         interval=args.interval,
         max_clients=args.max_clients,
     )
+    if args.key_file is not None:
+        simulator.certificate = make_certificate(
+            simulator.serial, _load_or_create_key(args.key_file)
+        )
+        simulator._context = server_context(simulator.certificate)
     await simulator.start()
     print(
         f"Simulated {simulator.profile.product_name} serial={simulator.serial} "

@@ -10,7 +10,9 @@ import random
 import ssl
 from typing import Any, Final, Self
 
+from .camera import ChamberCameraServer
 from .certs import SimulatorCertificate, load_into_context, make_certificate, server_context
+from .ftps import FtpsServer
 from .mqtt import MqttBroker, Session
 from .printer import PrintJob, SimulatedPrinter
 from .profiles import ModelProfile, get_profile
@@ -36,6 +38,10 @@ class BambuSimulator:
     :meth:`drop`, :meth:`go_offline`/:meth:`go_online`, :meth:`send_garbage`,
     :meth:`push_raw`, :meth:`push_oversized`, :meth:`change_certificate`, :meth:`set_interval`,
     :meth:`reject_next`, :meth:`wait_for_request`, :meth:`wait_for_clients`.
+
+    Beside MQTT it serves implicit FTPS (``ftps``, ``ftps_port``; files in ``ftps.files``) and,
+    on P1/A1 models, the port-6000 chamber image stream (``camera``, ``camera_port``), all with
+    the same certificate. :meth:`set_storage_present` simulates a missing SD card.
     """
 
     def __init__(
@@ -79,6 +85,9 @@ class BambuSimulator:
         )
         self.broker.on_session_start = self._on_session_start
         self._ticker: asyncio.Task[None] | None = None
+        self.ftps: FtpsServer | None = None
+        self.camera: ChamberCameraServer | None = None
+        self._file_contexts: list[ssl.SSLContext] = []
         self._received_event = asyncio.Event()
         self._sessions_event = asyncio.Event()
         self._idle_ticks = 0
@@ -95,6 +104,7 @@ class BambuSimulator:
             self._context = await loop.run_in_executor(None, server_context, self.certificate)
         assert self._context is not None
         self.port = await self.broker.start(self.host, self.port, self._context)
+        await self._start_file_servers()
         if self._ticker is None:
             self._ticker = loop.create_task(self._tick_loop(), name=f"bambu sim {self.serial}")
         _LOGGER.debug("simulated %s %s on %s:%s", self.model, self.serial, self.host, self.port)
@@ -107,6 +117,47 @@ class BambuSimulator:
                 await self._ticker
             self._ticker = None
         await self.broker.close()
+        if self.ftps is not None:
+            await self.ftps.stop()
+        if self.camera is not None:
+            await self.camera.stop()
+
+    async def _start_file_servers(self) -> None:
+        """Start FTPS (and the JPEG camera on P1/A1) with the MQTT certificate."""
+        assert self.certificate is not None
+        loop = asyncio.get_running_loop()
+        if not self._file_contexts:
+            for _ in range(2):
+                context = await loop.run_in_executor(None, server_context, self.certificate)
+                # Printers speak TLS 1.2, where the FTP data channel resumes the session ID.
+                context.maximum_version = ssl.TLSVersion.TLSv1_2
+                self._file_contexts.append(context)
+        if self.ftps is None:
+            self.ftps = FtpsServer(self.access_code, self._file_contexts[0], self.host)
+        await self.ftps.start()
+        if self.profile.camera == "jpeg":
+            if self.camera is None:
+                self.camera = ChamberCameraServer(
+                    self.access_code, self._file_contexts[1], self.host
+                )
+            await self.camera.start()
+
+    @property
+    def ftps_port(self) -> int:
+        """Return the port of the FTPS server."""
+        assert self.ftps is not None
+        return self.ftps.port
+
+    @property
+    def camera_port(self) -> int | None:
+        """Return the port of the JPEG camera stream (None on RTSPS models)."""
+        return self.camera.port if self.camera is not None else None
+
+    def set_storage_present(self, present: bool) -> None:
+        """Insert or remove the SD card: the report's ``sdcard`` and the FTP server follow."""
+        self.printer.state["sdcard"] = present
+        if self.ftps is not None:
+            self.ftps.storage_present = present
 
     async def __aenter__(self) -> Self:
         """Start."""
@@ -244,6 +295,8 @@ class BambuSimulator:
             None, make_certificate, common_name or self.serial
         )
         await loop.run_in_executor(None, load_into_context, self._context, self.certificate)
+        for context in self._file_contexts:
+            await loop.run_in_executor(None, load_into_context, context, self.certificate)
         return self.certificate.pin
 
     def set_interval(self, seconds: float) -> None:

@@ -62,14 +62,33 @@ class SimFile:
     thumbnail: bytes
     icon: bytes
     material: str = "PLA"
+    content: bytes | None = None
+    """The file's bytes (default: ``size`` bytes of G-code comments)."""
+    folder: str = ""
+    """Folder below the storage root, e.g. ``PROJECTS`` (empty: the root)."""
+    meta: dict[str, object] | None = None
+    """PrusaLink ``meta`` of the file (slicer statistics)."""
+
+    @property
+    def path(self) -> str:
+        """Path below the storage, e.g. ``PROJECTS/BENCHY~1.BGC``."""
+        return f"{self.folder}/{self.name}" if self.folder else self.name
+
+    @property
+    def data(self) -> bytes:
+        """Return the file's bytes."""
+        if self.content is not None:
+            return self.content
+        line = f"; {self.display_name}\n".encode()
+        return (line * (self.size // len(line) + 1))[: self.size]
 
     @property
     def refs(self) -> dict[str, str]:
         """PrusaLink reference links of this file."""
         return {
-            "icon": f"/thumb/s/usb/{self.name}",
-            "thumbnail": f"/thumb/l/usb/{self.name}",
-            "download": f"/usb/{self.name}",
+            "icon": f"/thumb/s/usb/{self.path}",
+            "thumbnail": f"/thumb/l/usb/{self.path}",
+            "download": f"/usb/{self.path}",
         }
 
 
@@ -96,6 +115,13 @@ def default_files() -> list[SimFile]:
             thumbnail=make_png(16, 12, rgb),
             icon=make_png(8, 6, rgb),
             material=material,
+            meta={
+                "estimated printing time (normal mode)": f"{duration // 60}m 0s",
+                "filament used [g]": round(duration / 300, 2),
+                "filament used [mm]": round(duration * 1.5, 2),
+                "filament_type": material,
+                "filament cost": round(duration / 10000, 2),
+            },
         )
         for index, (name, display, duration, rgb, material) in enumerate(specs)
     ]
@@ -180,8 +206,8 @@ class PrinterMachine:
         return max(0, round(self.job.file.duration - self.job.elapsed))
 
     def file_by_name(self, name: str) -> SimFile | None:
-        """Find a file by 8.3 or display name."""
-        return next((f for f in self.files if name in (f.name, f.display_name)), None)
+        """Find a file by 8.3 or display name, or by its path below the storage."""
+        return next((f for f in self.files if name in (f.name, f.display_name, f.path)), None)
 
     # ------------------------------------------------------------ commands
 

@@ -36,6 +36,7 @@ from .machine import (
     STOPPED,
     ConflictError,
     PrinterMachine,
+    SimFile,
     make_png,
 )
 
@@ -111,6 +112,8 @@ class PrusaLinkSimulator:
         self.camera = (variant == "rpi") if camera is None else camera
         self.machine = machine or PrinterMachine(speed=speed)
         self.requests: list[tuple[str, str]] = []
+        self.uploads: list[tuple[str, dict[str, str]]] = []
+        """Path and headers of every accepted upload."""
         self.auth_headers: list[str | None] = []
         """Authorization header of every request (None when absent)."""
         self.faults: list[Fault] = []
@@ -332,7 +335,8 @@ class PrusaLinkSimulator:
         r.add_get("/api/printer", self._legacy_printer)
         r.add_get("/api/job", self._legacy_job)
         r.add_post("/api/job", self._legacy_job_command)
-        r.add_get("/thumb/{size}/usb/{name}", self._thumb)
+        r.add_get("/thumb/{size}/usb/{name:.+}", self._thumb)
+        r.add_get("/usb/{name:.+}", self._download)
         if self.variant == "legacy":
             return
         r.add_get("/api/v1/info", self._info)
@@ -344,8 +348,10 @@ class PrusaLinkSimulator:
         r.add_get("/api/v1/transfer", self._no_content)
         r.add_get("/api/v1/files/usb/", self._files)
         r.add_get("/api/v1/files/usb", self._files)
-        r.add_get("/api/v1/files/usb/{name}", self._file_info)
-        r.add_post("/api/v1/files/usb/{name}", self._start_file)
+        r.add_get("/api/v1/files/usb/{name:.+}", self._file_info)
+        r.add_post("/api/v1/files/usb/{name:.+}", self._start_file)
+        r.add_put("/api/v1/files/usb/{name:.+}", self._upload)
+        r.add_delete("/api/v1/files/usb/{name:.+}", self._delete_file)
         if self.camera:
             r.add_get("/api/v1/cameras", self._cameras)
             r.add_get("/api/v1/cameras/snap", self._snap)
@@ -500,20 +506,96 @@ class PrusaLinkSimulator:
         return web.Response(status=204)
 
     async def _file_info(self, request: web.Request) -> web.Response:
-        file = self.machine.file_by_name(request.match_info["name"])
+        name = request.match_info["name"].strip("/")
+        if name in self._folders():
+            return self._folder(name)
+        file = self.machine.file_by_name(name)
         if file is None:
             return web.Response(status=404)
-        return web.json_response(
+        body: dict[str, Any] = {
+            "name": file.name,
+            "display_name": file.display_name,
+            "type": "PRINT_FILE",
+            "ro": False,
+            "m_timestamp": file.m_timestamp,
+            "size": file.size,
+            "refs": file.refs,
+        }
+        if file.meta is not None:
+            body["meta"] = file.meta
+        return web.json_response(body)
+
+    def _folders(self) -> set[str]:
+        return {f.folder for f in self.machine.files if f.folder}
+
+    def _folder(self, folder: str) -> web.Response:
+        children: list[dict[str, Any]] = [
+            {"name": sub, "display_name": sub, "type": "FOLDER", "ro": False}
+            for sub in sorted(self._folders())
+            if not folder and "/" not in sub
+        ]
+        children += [
             {
-                "name": file.name,
-                "display_name": file.display_name,
+                "name": f.name,
+                "display_name": f.display_name,
                 "type": "PRINT_FILE",
                 "ro": False,
-                "m_timestamp": file.m_timestamp,
-                "size": file.size,
-                "refs": file.refs,
+                "m_timestamp": f.m_timestamp,
+                "size": f.size,
+                "refs": f.refs,
             }
+            for f in self.machine.files
+            if f.folder == folder
+        ]
+        return web.json_response(
+            {"type": "FOLDER", "ro": False, "name": folder or "usb", "children": children}
         )
+
+    async def _download(self, request: web.Request) -> web.Response:
+        file = self.machine.file_by_name(request.match_info["name"].strip("/"))
+        if file is None:
+            return web.Response(status=404)
+        return web.Response(body=file.data, content_type="application/octet-stream")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """PUT: store a file (``Overwrite``, ``Print-After-Upload``: ``?1``/``?0``)."""
+        path = request.match_info["name"].strip("/")
+        folder, _, name = path.rpartition("/")
+        data = await request.read()
+        existing = self.machine.file_by_name(path)
+        if existing is not None and request.headers.get("Overwrite") != "?1":
+            return web.json_response({"title": "Conflict", "text": "File exists"}, status=409)
+        if existing is not None:
+            self.machine.files.remove(existing)
+        self.uploads.append((path, dict(request.headers)))
+        self.machine.files.append(
+            SimFile(
+                name=name,
+                display_name=name,
+                duration=600,
+                size=len(data),
+                m_timestamp=1_730_000_000,
+                thumbnail=make_png(16, 12, (1, 2, 3)),
+                icon=make_png(8, 6, (1, 2, 3)),
+                content=data,
+                folder=folder,
+            )
+        )
+        if request.headers.get("Print-After-Upload") == "?1":
+            response = self._run(lambda: self.machine.start(name))
+            if response.status != 204:
+                return response
+        return web.Response(status=201)
+
+    async def _delete_file(self, request: web.Request) -> web.Response:
+        file = self.machine.file_by_name(request.match_info["name"].strip("/"))
+        if file is None:
+            return web.Response(status=404)
+        job = self.machine.job
+        if job is not None and job.file is file and self.machine.state in (PRINTING, PAUSED):
+            return web.json_response({"title": "Conflict", "text": "File is printed"}, status=409)
+        self.machine.files.remove(file)
+        return web.Response(status=204)
 
     async def _start_file(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -537,21 +619,7 @@ class PrusaLinkSimulator:
         )
 
     async def _files(self, request: web.Request) -> web.Response:
-        children = [
-            {
-                "name": f.name,
-                "display_name": f.display_name,
-                "type": "PRINT_FILE",
-                "ro": False,
-                "m_timestamp": f.m_timestamp,
-                "size": f.size,
-                "refs": f.refs,
-            }
-            for f in self.machine.files
-        ]
-        return web.json_response(
-            {"type": "FOLDER", "ro": False, "name": "usb", "children": children}
-        )
+        return self._folder("")
 
     async def _thumb(self, request: web.Request) -> web.Response:
         file = self.machine.file_by_name(request.match_info["name"])

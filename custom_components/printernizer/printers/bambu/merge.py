@@ -91,6 +91,8 @@ def merge_print(state: dict[str, Any], incoming: object) -> PushKind:
 
 def merge_value(old: Any, new: Any) -> Any:
     """Return ``new`` merged onto ``old`` (``old`` is updated in place where it is a container)."""
+    if type(new) in _SCALARS:
+        return new
     if isinstance(new, Mapping):
         if isinstance(old, dict):
             for key, value in new.items():
@@ -124,7 +126,7 @@ def copy_json(value: Any) -> Any:
 
 
 def _all_have(items: list[Any], key: str) -> bool:
-    return bool(items) and all(isinstance(item, Mapping) and key in item for item in items)
+    return bool(items) and all(type(item) is dict and key in item for item in items)
 
 
 def _merge_keyed(old: list[Any], new: list[Any], key: str) -> None:

@@ -9,7 +9,7 @@ did not ask for.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 import json
@@ -72,6 +72,12 @@ class ApiMode(StrEnum):
 
 class EndpointNotFoundError(PrinterProtocolError):
     """The printer answered 404: this firmware lacks the endpoint."""
+
+
+type BodyFactory = Callable[[], Any]
+"""Returns a fresh request body (bytes, file object, async iterator) for every attempt."""
+type Sink = Callable[[bytes], Awaitable[None]]
+"""Receives a response body chunk by chunk instead of keeping it in memory."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,27 +144,48 @@ class PrusaLinkClient:
 
     # ---------------------------------------------------------------- transport
 
-    async def _send(self, method: str, url: URL, headers: dict[str, str]) -> Response:
-        """Send one HTTP request; map transport failures to client errors."""
+    async def _send(
+        self,
+        method: str,
+        url: URL,
+        headers: dict[str, str],
+        *,
+        body: BodyFactory | None = None,
+        sink: Sink | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> Response:
+        """Send one HTTP request; map transport failures to client errors.
+
+        ``body`` makes a fresh request body per attempt (digest may need a second one);
+        ``sink`` receives a successful (2xx) response body in chunks instead of memory.
+        """
         # aiohttp itself repeats an idempotent request (GET, PUT, DELETE) once when a reused
         # keep-alive connection turns out closed, which the Buddy board does to idle sockets.
         self.request_count += 1
+        limit = timeout if timeout is not None else self._timeout
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(limit):
                 async with self._session.request(
-                    method, url, headers=headers, allow_redirects=False
+                    method,
+                    url,
+                    headers=headers,
+                    allow_redirects=False,
+                    data=body() if body is not None else None,
                 ) as resp:
-                    body = await resp.read()
+                    if sink is not None and 200 <= resp.status < 300:
+                        async for chunk in resp.content.iter_chunked(64 * 1024):
+                            await sink(chunk)
+                        data = b""
+                    else:
+                        data = await resp.read()
                     return Response(
                         resp.status,
-                        body,
+                        data,
                         resp.content_type,
                         resp.headers.get("WWW-Authenticate", ""),
                     )
         except TimeoutError as err:
-            raise PrinterTimeoutError(
-                f"{method} {url.path}: no answer in {self._timeout:g} s"
-            ) from err
+            raise PrinterTimeoutError(f"{method} {url.path}: no answer in {limit:g} s") from err
         except aiohttp.ClientError as err:
             raise PrinterConnectionError(f"{method} {url.path}: {err}") from err
 
@@ -173,19 +200,41 @@ class PrusaLinkClient:
             return headers, True
         return headers, False
 
-    async def request(self, method: str, path: str) -> Response:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: BodyFactory | None = None,
+        sink: Sink | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> Response:
         """Send an authenticated request and return the raw response.
 
         Raises PrinterAuthError when the credentials are refused, PrinterStateError on 409,
-        EndpointNotFoundError on 404, PrinterConnectionError on 5xx.
+        EndpointNotFoundError on 404, PrinterConnectionError on 5xx. ``headers``, ``body``,
+        ``sink`` and ``timeout`` serve file transfers (see :meth:`_send`).
         """
         url = URL(self._base_url + path)
         uri = url.raw_path_qs
         async with self._lock:
-            resp = await self._authenticated(method, url, uri)
+            resp = await self._authenticated(
+                method, url, uri, extra=headers, body=body, sink=sink, timeout=timeout
+            )
         return self._check_status(method, path, resp)
 
-    async def _authenticated(self, method: str, url: URL, uri: str) -> Response:
+    async def _authenticated(
+        self,
+        method: str,
+        url: URL,
+        uri: str,
+        *,
+        extra: Mapping[str, str] | None = None,
+        body: BodyFactory | None = None,
+        sink: Sink | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> Response:
         use_key = self._auth_mode is AuthMode.API_KEY
         key_tried = use_key
         signed = 0
@@ -193,7 +242,9 @@ class PrusaLinkClient:
         preemptive = not use_key and self._digest.challenge is not None
         while True:
             headers, did_sign = self._auth_headers(method, uri, use_key)
-            resp = await self._send(method, url, headers)
+            if extra:
+                headers.update(extra)
+            resp = await self._send(method, url, headers, body=body, sink=sink, timeout=timeout)
             if did_sign:
                 signed += 1
             if resp.status not in (401, 403):

@@ -1,0 +1,184 @@
+"""Connects each printer's coordinator to its job tracker, the job store and the event bus."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any, Final
+
+from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
+
+from .const import CONF_JOB_RETENTION_DAYS, DOMAIN, LOGGER
+from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
+from .jobs import (
+    ANNOUNCED_EVENT_TYPES,
+    Job,
+    JobChange,
+    JobEventType,
+    JobStatus,
+    JobTracker,
+    job_to_dict,
+)
+from .printers.model import PrinterState
+from .store import JobStore
+
+DATA_JOBS: Final[HassKey[JobsData]] = HassKey(f"{DOMAIN}_jobs")
+EVENT_JOB_PREFIX: Final = f"{DOMAIN}_job_"
+PURGE_INTERVAL: Final = timedelta(days=1)
+# Until the printer reported anything, its coordinator holds this; it says nothing about jobs.
+_NOTHING_REPORTED: Final = PrinterState()
+
+type JobListener = Callable[[JobChange], None]
+
+
+@dataclass(slots=True)
+class JobsData:
+    """The job store and the recorder of every loaded printer."""
+
+    store: JobStore
+    recorders: dict[str, JobRecorder] = field(default_factory=dict)
+
+
+async def async_setup_jobs(hass: HomeAssistant) -> None:
+    """Open the job store (once, in ``async_setup``); it is closed when Home Assistant stops."""
+    store = await JobStore.async_open(hass)
+    hass.data[DATA_JOBS] = JobsData(store)
+
+    async def close(_event: Event) -> None:
+        await store.async_close()
+
+    # Final write: after the stop event, when printers have disconnected, before the executor ends.
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_FINAL_WRITE, close)
+
+
+async def async_start_job_recorder(hass: HomeAssistant, entry: PrinternizerConfigEntry) -> None:
+    """Record the jobs of a printer that was just set up (its coordinator has data)."""
+    data = hass.data[DATA_JOBS]
+    recorder = JobRecorder(hass, entry.runtime_data, data.store)
+    await recorder.async_start()
+    data.recorders[entry.entry_id] = recorder
+
+    @callback
+    def stop() -> None:
+        recorder.async_stop()
+        if data.recorders.get(entry.entry_id) is recorder:
+            del data.recorders[entry.entry_id]
+
+    entry.async_on_unload(stop)
+
+
+def recorder_for(hass: HomeAssistant, entry: PrinternizerConfigEntry) -> JobRecorder:
+    """Return the job recorder of a loaded printer."""
+    return hass.data[DATA_JOBS].recorders[entry.entry_id]
+
+
+class JobRecorder:
+    """Feeds one printer's states to its :class:`JobTracker`; stores and announces the changes."""
+
+    def __init__(
+        self, hass: HomeAssistant, coordinator: PrinternizerCoordinator, store: JobStore
+    ) -> None:
+        """Initialize for a printer."""
+        self.hass = hass
+        self.coordinator = coordinator
+        self.store = store
+        self.tracker = JobTracker(coordinator.serial)
+        self._listeners: list[JobListener] = []
+        self._unsubscribe: list[CALLBACK_TYPE] = []
+
+    @property
+    def current_job(self) -> Job | None:
+        """Return the job that runs now."""
+        return self.tracker.job
+
+    @property
+    def last_job(self) -> Job | None:
+        """Return the job that ended last."""
+        return self.tracker.last_closed
+
+    async def async_start(self) -> None:
+        """Pick up the open job of an earlier run, then follow the printer."""
+        serial = self.coordinator.serial
+        await self._async_purge()
+        open_jobs, last = await self.store.async_restore(serial)
+        now = dt_util.utcnow()
+        # Only one job can run on a printer; older open rows are leftovers of a crash.
+        for stale in open_jobs[1:]:
+            LOGGER.warning("Closing job %s of %s that never ended", stale.id, serial)
+            self.store.async_save_job(
+                replace(stale, status=JobStatus.INTERRUPTED, ended=stale.last_seen or now)
+            )
+        self.tracker.restore(open_jobs[0] if open_jobs else None, last)
+        self._unsubscribe.append(self.coordinator.async_add_listener(self._handle_update))
+        self._unsubscribe.append(
+            async_track_time_interval(
+                self.hass, self._async_purge, PURGE_INTERVAL, cancel_on_shutdown=True
+            )
+        )
+        self._handle_update()
+
+    @callback
+    def async_stop(self) -> None:
+        """Stop following the printer (the open job stays open in the store)."""
+        while self._unsubscribe:
+            self._unsubscribe.pop()()
+
+    @callback
+    def async_add_listener(self, listener: JobListener) -> CALLBACK_TYPE:
+        """Call ``listener`` with every announced change; return the function that stops it."""
+        self._listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            self._listeners.remove(listener)
+
+        return remove
+
+    async def _async_purge(self, _now: Any = None) -> None:
+        days = self.coordinator.config_entry.options.get(CONF_JOB_RETENTION_DAYS)
+        if not days:
+            return
+        removed = await self.store.async_purge(
+            self.coordinator.serial, dt_util.utcnow() - timedelta(days=int(days))
+        )
+        if removed:
+            LOGGER.debug("Removed %s jobs older than %s days", removed, days)
+
+    @callback
+    def _handle_update(self) -> None:
+        coordinator = self.coordinator
+        state = coordinator.data
+        if state is None or state == _NOTHING_REPORTED:
+            return
+        changes = self.tracker.update(
+            state, available=coordinator.last_update_success, now=dt_util.utcnow()
+        )
+        for change in changes:
+            self._apply(change)
+
+    def _apply(self, change: JobChange) -> None:
+        job = change.job
+        self.store.async_save_job(job)
+        if change.type is JobEventType.STARTED and job.file:
+            self.store.async_save_file(job.printer, job.file, seen=job.started, printed=True)
+        if change.type not in ANNOUNCED_EVENT_TYPES:
+            return
+        LOGGER.debug("%s: job %s %s", self.coordinator.printer_name, job.file, change.type)
+        self.hass.bus.async_fire(f"{EVENT_JOB_PREFIX}{change.type}", self.event_data(job))
+        for listener in list(self._listeners):
+            listener(change)
+
+    def event_data(self, job: Job) -> dict[str, Any]:
+        """Return the payload of a job event."""
+        coordinator = self.coordinator
+        return {
+            "device_id": coordinator.device_id,
+            "config_entry_id": coordinator.config_entry.entry_id,
+            "printer": coordinator.printer_name,
+            **job_to_dict(job),
+        }
