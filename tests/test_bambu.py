@@ -211,12 +211,22 @@ async def test_unload(hass: HomeAssistant, bambu_printer: BambuSimulator) -> Non
 
 async def test_send_gcode_errors(hass: HomeAssistant, bambu_printer: BambuSimulator) -> None:
     """send_gcode names a printer by device id; other devices are a validation error."""
-    await setup_printer(hass, bambu_printer)
+    entry = await setup_printer(hass, bambu_printer)
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             DOMAIN, "send_gcode", {"device_id": "nope", "gcode": "G28"}, blocking=True
         )
     assert err.value.translation_key == "device_not_found"
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, bambu_printer.serial), entry.entry_id
+    )
+    assert device is not None
+    await hass.config_entries.async_unload(entry.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "send_gcode", {"device_id": device.id, "gcode": "G28"}, blocking=True
+        )
+    assert err.value.translation_key == "printer_not_loaded"
 
 
 @pytest.mark.parametrize("bambu_printer", ["A1", "P1S", "P1P", "A1MINI", "H2D"], indirect=True)

@@ -54,6 +54,11 @@ PLATFORMS: Final = [
 # A Bambu printer answers pushall within a second or two; entities are created from that first
 # full report (which values the model has), so setup waits for it a little.
 FIRST_REPORT_WAIT: Final = 10.0
+# A Bambu printer pushes at least every few seconds while connected; 60 s of silence means the
+# session is stuck (nudged with pushing.start, then reconnected).
+BAMBU_WATCHDOG_TIMEOUT = 60.0
+# A PrusaLink board that has not answered in 10 s is busy or gone; the poll counts as failed.
+PRUSA_REQUEST_TIMEOUT = 10.0
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -109,6 +114,7 @@ async def _async_setup_bambu(
         pin=entry.data.get(CONF_CERT_PIN) if verify else None,
         verify=verify,
         on_message=collect,
+        watchdog_timeout=BAMBU_WATCHDOG_TIMEOUT,
     )
     try:
         await client.connect()
@@ -154,6 +160,7 @@ async def _async_setup_prusa(
         entry.data[CONF_HOST],
         entry.data[CONF_USERNAME],
         entry.data[CONF_PASSWORD],
+        timeout=PRUSA_REQUEST_TIMEOUT,
     )
     try:
         info = await client.get_printer_info()

@@ -51,7 +51,7 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinterState]):
             hass,
             LOGGER,
             config_entry=entry,
-            name=f"{DOMAIN} {info.serial}",
+            name=f"{DOMAIN} {entry.title}",
             update_interval=update_interval,
             always_update=False,
         )

@@ -28,28 +28,23 @@ SEND_GCODE_SCHEMA: Final = vol.Schema(
 def coordinator_for_device(hass: HomeAssistant, device_id: str) -> PrinternizerCoordinator:
     """Return the coordinator of the printer a device id names."""
     device = dr.async_get(hass).async_get(device_id)
-    if device is None or not any(domain == DOMAIN for domain, _ in device.identifiers):
+    # A device belongs to exactly one config entry (Home Assistant 2026.8 and later).
+    entry: PrinternizerConfigEntry | None = (
+        hass.config_entries.async_get_entry(device.config_entry_id) if device else None
+    )
+    if entry is None or entry.domain != DOMAIN:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="device_not_found",
             translation_placeholders={"device_id": device_id},
         )
-    for entry_id in device.config_entries:
-        entry: PrinternizerConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
-        if entry is None or entry.domain != DOMAIN:
-            continue
-        if entry.state is not ConfigEntryState.LOADED:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="printer_not_loaded",
-                translation_placeholders={"printer": entry.title},
-            )
-        return entry.runtime_data
-    raise ServiceValidationError(  # pragma: no cover - a device of ours always has an entry
-        translation_domain=DOMAIN,
-        translation_key="device_not_found",
-        translation_placeholders={"device_id": device_id},
-    )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="printer_not_loaded",
+            translation_placeholders={"printer": entry.title},
+        )
+    return entry.runtime_data
 
 
 async def _async_send_gcode(call: ServiceCall) -> None:

@@ -242,3 +242,12 @@ class PrinterState:
             return None
         order = list(ErrorSeverity)
         return min(self.errors, key=lambda err: order.index(err.severity))
+
+
+def log_name(serial: str) -> str:
+    """Return how logs name a printer: the serial's last four characters only.
+
+    Serials are tied to the owner's account at the vendor; a log that is shared in a forum should
+    not carry them whole.
+    """
+    return f"printer …{serial[-4:]}"

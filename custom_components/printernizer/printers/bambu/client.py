@@ -52,7 +52,7 @@ from custom_components.printernizer.printers.errors import (
     PrinterTimeoutError,
     PrinterTlsError,
 )
-from custom_components.printernizer.printers.model import SpeedProfile
+from custom_components.printernizer.printers.model import SpeedProfile, log_name
 
 from . import commands
 from .tls import BambuSSLContext, async_create_client_context
@@ -144,6 +144,7 @@ class BambuClient:
         """
         self.host = host
         self.serial = serial.strip().upper()
+        self._log_name = log_name(self.serial)
         self.port = port
         self._access_code = access_code
         self._pin = pin
@@ -349,12 +350,12 @@ class BambuClient:
             if poked_at is not None and last > poked_at:
                 poked_at = None
             if poked_at is None and now - last >= self._watchdog_timeout:
-                _LOGGER.debug("%s: no report for %.0fs, asking to push", self.serial, now - last)
+                _LOGGER.debug("%s: no report for %.0fs, asking to push", self._log_name, now - last)
                 self.stats.watchdog_pokes += 1
                 poked_at = now
                 self._publish(commands.start_pushing(self._sequence.next()))
             elif poked_at is not None and now - poked_at >= self._watchdog_grace:
-                _LOGGER.info("%s: printer stays silent; reconnecting", self.serial)
+                _LOGGER.info("%s: printer stays silent; reconnecting", self._log_name)
                 self.stats.watchdog_reconnects += 1
                 await self._disconnect(graceful=True)
         self.stats.disconnects += 1
@@ -365,7 +366,7 @@ class BambuClient:
             try:
                 self.on_error(err)
             except Exception:
-                _LOGGER.exception("%s: error in on_error callback", self.serial)
+                _LOGGER.exception("%s: error in on_error callback", self._log_name)
 
     # ------------------------------------------------------------------ connecting
 
@@ -467,7 +468,7 @@ class BambuClient:
         if not first:
             self.stats.reconnects += 1
         self._last_message_monotonic = time.monotonic()
-        _LOGGER.debug("%s: connected to %s:%s", self.serial, self.host, self.port)
+        _LOGGER.debug("%s: connected", self._log_name)
         self._publish(commands.get_version(self._sequence.next()))
         self.request_pushall()
         self._notify_connection(True)
@@ -641,7 +642,7 @@ class BambuClient:
             try:
                 self.on_message(payload)
             except Exception:
-                _LOGGER.exception("%s: error in on_message callback", self.serial)
+                _LOGGER.exception("%s: error in on_message callback", self._log_name)
 
     def _decode(self, raw: bytes) -> dict[str, Any] | None:
         error: str | None = None
@@ -662,7 +663,9 @@ class BambuClient:
         if not self._decode_error_logged:
             # Firmware has been seen to send truncated reports; log once, count the rest.
             self._decode_error_logged = True
-            _LOGGER.debug("%s: ignoring undecodable report (%s): %.200r", self.serial, error, raw)
+            _LOGGER.debug(
+                "%s: ignoring undecodable report (%s): %.200r", self._log_name, error, raw
+            )
         return None
 
     def _resolve_ack(self, payload: dict[str, Any]) -> None:
@@ -680,7 +683,7 @@ class BambuClient:
             if not future.done():
                 future.set_exception(PrinterConnectionError("connection to the printer lost"))
         if was_connected:
-            _LOGGER.debug("%s: disconnected", self.serial)
+            _LOGGER.debug("%s: disconnected", self._log_name)
             self._notify_connection(False)
 
     def _notify_connection(self, connected: bool) -> None:
@@ -689,7 +692,7 @@ class BambuClient:
         try:
             self.on_connection_change(connected)
         except Exception:
-            _LOGGER.exception("%s: error in on_connection_change callback", self.serial)
+            _LOGGER.exception("%s: error in on_connection_change callback", self._log_name)
 
     # ------------------------------------------------------------------ publishing
 

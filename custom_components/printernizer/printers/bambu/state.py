@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import logging
 from typing import Any, Final
 
-from ..model import PrinterInfo, PrinterState
+from ..model import PrinterInfo, PrinterState, log_name
 from .hms import HmsTexts
 from .merge import PushKind, merge_print
 from .models import ModelSpec, VersionInfo, build_info, model_from_serial, parse_version
@@ -136,7 +136,9 @@ class BambuStateTracker:
             state = parse_state(self._raw, context)
         except Exception:  # a report must never take the connection down
             self._diagnostics.problem("parse_failure", None)
-            _LOGGER.debug("Could not parse Bambu report of %s", self._serial, exc_info=True)
+            _LOGGER.debug(
+                "Could not parse Bambu report of %s", log_name(self._serial), exc_info=True
+            )
             return False
         changed = state != self._state or not self._parsed
         self._parsed = True

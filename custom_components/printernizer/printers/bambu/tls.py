@@ -44,6 +44,7 @@ from custom_components.printernizer.printers.errors import (
     PrinterTimeoutError,
     PrinterTlsError,
 )
+from custom_components.printernizer.printers.model import log_name
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -235,7 +236,7 @@ def create_client_context(
     - ``verify=False``: no check at all, for MQTT proxies; callers must warn the user.
     """
     if not verify:
-        _LOGGER.debug("TLS verification of printer %s disabled by configuration", serial)
+        _LOGGER.debug("TLS verification of %s disabled by configuration", log_name(serial or ""))
     return BambuSSLContext(serial=serial, pin=pin, verify=verify)
 
 

@@ -127,6 +127,35 @@ def _obj(data: Mapping[str, Any] | None, key: str, issues: ParseIssues) -> Mappi
     return None
 
 
+_DAY: Final = 86_400
+_TEMPERATURE: Final = (-40.0, 600.0)
+_PERCENT_FACTOR: Final = (0.0, 1000.0)
+# Values outside these ranges are firmware glitches (or garbage), never real readings.
+_RANGES: Final[Mapping[str, tuple[float, float]]] = {
+    "progress": (0.0, 100.0),
+    "completion": (0.0, 100.0),
+    "time_remaining": (0.0, 30.0 * _DAY),
+    "time_printing": (0.0, 30.0 * _DAY),
+    "printTimeLeft": (0.0, 30.0 * _DAY),
+    "printTime": (0.0, 30.0 * _DAY),
+    "temp_nozzle": _TEMPERATURE,
+    "target_nozzle": _TEMPERATURE,
+    "temp_bed": _TEMPERATURE,
+    "target_bed": _TEMPERATURE,
+    "temp-nozzle": _TEMPERATURE,
+    "temp-bed": _TEMPERATURE,
+    "actual": _TEMPERATURE,
+    "target": _TEMPERATURE,
+    "speed": _PERCENT_FACTOR,
+    "flow": _PERCENT_FACTOR,
+    "print-speed": _PERCENT_FACTOR,
+    "printSpeed": _PERCENT_FACTOR,
+    "flow_factor": _PERCENT_FACTOR,
+    "fan_hotend": (0.0, 100_000.0),
+    "fan_print": (0.0, 100_000.0),
+}
+
+
 def _float(data: Mapping[str, Any] | None, key: str, issues: ParseIssues) -> float | None:
     if data is None:
         return None
@@ -142,6 +171,9 @@ def _float(data: Mapping[str, Any] | None, key: str, issues: ParseIssues) -> flo
         except ValueError:
             result = None
     if result is None or not math.isfinite(result):
+        issues.report(key, value)
+        return None
+    if (limits := _RANGES.get(key)) is not None and not limits[0] <= result <= limits[1]:
         issues.report(key, value)
         return None
     return result
