@@ -174,3 +174,26 @@ async def test_not_ready_when_unreachable(
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_legacy_firmware_repair(
+    hass: HomeAssistant, prusa_simulator_factory, freezer: FrozenDateTimeFactory
+) -> None:
+    """Firmware with only the legacy API works, and a repair issue suggests an update."""
+    from homeassistant.helpers import issue_registry as ir
+
+    printer: PrusaLinkSimulator = await prusa_simulator_factory(variant="legacy")
+    entry = await setup_printer(hass, printer)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"firmware_too_old_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == "firmware_too_old"
+    # Without /api/v1/info the printer is known by its host name.
+    from types import SimpleNamespace
+
+    identity = SimpleNamespace(serial=entry.runtime_data.serial)
+    assert identity.serial != printer.serial
+    status = entity_id_of(hass, "sensor", identity, "status")
+    assert hass.states.get(status).state == "idle"
+    printer.machine.start()
+    await _poll(hass, freezer)
+    assert hass.states.get(status).state == "printing"

@@ -33,9 +33,14 @@ from .job_recorder import async_setup_jobs, async_start_job_recorder
 from .printers.bambu.client import DEFAULT_PORT as BAMBU_PORT, BambuClient
 from .printers.bambu.state import BambuStateTracker
 from .printers.errors import PinMismatchError, PrinterAuthError, PrinterClientError
-from .printers.prusa.client import PrusaLinkClient
+from .printers.prusa.client import ApiMode, PrusaLinkClient
 from .prusa_coordinator import PrusaCoordinator
-from .repairs import async_create_pin_issue, async_update_tls_issue, pin_issue_id
+from .repairs import (
+    async_create_pin_issue,
+    async_update_firmware_issue,
+    async_update_tls_issue,
+    pin_issue_id,
+)
 from .services import async_setup_services
 from .validation import split_host_port
 
@@ -176,6 +181,12 @@ async def _async_setup_prusa(
             translation_key="cannot_connect",
             translation_placeholders=_placeholders(entry, err),
         ) from err
+    async_update_firmware_issue(
+        hass,
+        entry,
+        client.api_mode is ApiMode.LEGACY,
+        str(client.version.get("api")) if client.version else None,
+    )
     return PrusaCoordinator(hass, entry, client, info)
 
 

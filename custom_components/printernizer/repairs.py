@@ -82,6 +82,26 @@ def async_update_tls_issue(hass: HomeAssistant, entry: ConfigEntry, verify: bool
     )
 
 
+def async_update_firmware_issue(
+    hass: HomeAssistant, entry: ConfigEntry, legacy_api: bool, api_version: str | None
+) -> None:
+    """Suggest a firmware update while a Prusa printer only offers the legacy PrusaLink API."""
+    issue_id = f"firmware_too_old_{entry.entry_id}"
+    if not legacy_api:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="firmware_too_old",
+        translation_placeholders={"printer": entry.title, "version": api_version or "?"},
+        learn_more_url="https://help.prusa3d.com/article/prusa-firmware-specifications_745",
+    )
+
+
 class PinMismatchRepairFlow(RepairsFlow):
     """Show the old and the new certificate key, and re-pin only when the user confirms."""
 
