@@ -97,6 +97,9 @@ window.__pz = {
     for (const el of pz.all("hui-warning")) out.push("warning card: " + pz.text(el).slice(0, 200));
     for (const el of pz.all('ha-alert[alert-type="error"]'))
       if (pz.visible(el)) out.push("error alert: " + pz.text(el).slice(0, 200));
+    for (const el of pz.all("hui-image img, hui-picture-entity-card img"))
+      if (el.complete && el.naturalWidth === 0 && pz.visible(el))
+        out.push("picture that does not load: " + (el.getAttribute("src") || "").split("?")[0]);
     const text = pz.text();
     for (const marker of ["component.printernizer.", "[%key:", "ui.panel.", "state.sensor."]) {
       const at = text.indexOf(marker);
@@ -403,7 +406,8 @@ async def visit_all(
     await open_page(
         browser,
         f"/config/devices/device/{device['id']}",
-        text_contains(device["name"], "Sensors", "Controls"),
+        text_contains(device["name"])
+        + " && window.__pz.all('ha-device-entities-card').length >= 2",
         f"the device page of {device['name']}",
     )
     await browser.set_viewport(args.width, 1400)
@@ -416,10 +420,10 @@ async def visit_all(
     await open_page(
         browser,
         "/config/integrations/integration/printernizer",
-        text_contains("Add device"),
+        f"window.__pz.center('ha-button', {json.dumps(args.add_device)})",
         "the integration page",
     )
-    await browser.click("ha-button, mwc-button", "the Add device button", text="Add device")
+    await browser.click("ha-button", "the Add device button", text=args.add_device)
     await browser.wait_for(
         "window.__pz.all('dialog-data-entry-flow').length > 0 && "
         "window.__pz.all('step-flow-menu').length > 0",
@@ -445,7 +449,7 @@ async def visit_all(
 
     # The example dashboard.
     if args.dashboard:
-        await browser.set_viewport(args.width, args.dashboard_height)
+        await browser.set_viewport(args.dashboard_width, args.dashboard_height)
         await open_page(
             browser,
             f"/{args.dashboard}/printers",
@@ -475,8 +479,12 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=800)
     parser.add_argument("--dashboard", default="printernizer-demo")
-    parser.add_argument("--dashboard-height", type=int, default=1500)
-    parser.add_argument("--lang", default="en-US")
+    parser.add_argument("--dashboard-width", type=int, default=1920)
+    parser.add_argument("--dashboard-height", type=int, default=1400)
+    parser.add_argument("--lang", default="en-US", help="the browser's (and so the UI's) language")
+    parser.add_argument(
+        "--add-device", default="Add device", help="the Add device button's text in that language"
+    )
     args = parser.parse_args()
     try:
         return asyncio.run(run(args))

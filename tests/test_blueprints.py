@@ -6,6 +6,8 @@ schema, then used by a real automation in a test Home Assistant with printer sta
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 import shutil
 from typing import Any
@@ -54,13 +56,15 @@ def test_blueprint_validates(name: str) -> None:
     assert blueprint.name.startswith("Printernizer - ")
     assert blueprint.metadata["source_url"].endswith(f"/blueprints/automation/printernizer/{name}")
     for key, spec in blueprint.inputs.items():
-        assert spec and spec.get("name") and spec.get("selector"), key
+        assert spec, key
+        assert spec.get("name"), key
+        assert spec.get("selector"), key
     assert blueprint.validate() is None
 
 
 @pytest.fixture
 async def blueprint_hass(hass: HomeAssistant, tmp_path: Path) -> HomeAssistant:
-    """A Home Assistant whose blueprint folder holds the Printernizer blueprints."""
+    """Return a Home Assistant whose blueprint folder holds the Printernizer blueprints."""
     hass.config.config_dir = str(tmp_path)
     shutil.copytree(BLUEPRINTS, tmp_path / "blueprints" / "automation" / "printernizer")
     assert await async_setup_component(hass, "persistent_notification", {})
@@ -83,6 +87,21 @@ async def use_blueprint(hass: HomeAssistant, name: str, inputs: dict[str, Any]) 
     state = hass.states.get("automation.printernizer_test")
     assert state is not None
     assert state.state == "on", state.attributes
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait until a condition holds (automations that wait never let hass block till done)."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition did not hold within 5 s")
+
+
+async def let_run(hass: HomeAssistant) -> None:
+    """Give waiting automation runs time to react (for checks that nothing happened)."""
+    for _ in range(10):
+        await asyncio.sleep(0.01)
 
 
 def notifications(hass: HomeAssistant) -> dict[str, Any]:
@@ -163,14 +182,13 @@ async def test_plug_off_after_cooldown(blueprint_hass: HomeAssistant) -> None:
         },
     )
     hass.states.async_set(STATUS, "finished")
-    await hass.async_block_till_done()
+    await let_run(hass)
     hass.states.async_set(NOZZLE, "120")
-    await hass.async_block_till_done()
+    await let_run(hass)
     assert not calls
 
     hass.states.async_set(NOZZLE, "45")
-    await hass.async_block_till_done()
-    assert len(calls) == 1
+    await until(lambda: len(calls) == 1)
     assert calls[0].data["entity_id"] == [PLUG]
 
 
@@ -192,10 +210,10 @@ async def test_plug_stays_on_when_a_new_print_starts(blueprint_hass: HomeAssista
         },
     )
     hass.states.async_set(STATUS, "cancelled")
-    await hass.async_block_till_done()
+    await let_run(hass)
     hass.states.async_set(STATUS, "printing")
     hass.states.async_set(NOZZLE, "40")
-    await hass.async_block_till_done()
+    await let_run(hass)
     assert not calls
 
 

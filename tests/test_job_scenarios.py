@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -26,7 +27,9 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
-from custom_components.printernizer.const import DOMAIN
+from custom_components.printernizer.const import CONF_JOB_RETENTION_DAYS, DOMAIN
+from custom_components.printernizer.jobs import Job, JobStatus
+from custom_components.printernizer.store import DATABASE_NAME, JobDatabase
 from tests import entity_id_of, printer_entry_data, setup_printer, wait_for, wait_for_state
 from tests.simulators.bambu.simulator import BambuSimulator
 from tests.simulators.prusa.server import PrusaLinkSimulator
@@ -456,3 +459,69 @@ async def test_prusa_unreachable_at_the_end(
     jobs = await get_jobs(hass)
     assert events.types == expected_events
     assert [(job["status"], round(job["progress"])) for job in jobs] == expected_jobs
+
+
+async def test_leftover_open_jobs_and_retention(
+    hass: HomeAssistant, prusa_printer: PrusaLinkSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Open rows left by a crash are closed; retention removes ended jobs daily."""
+    now = dt_util.utcnow()
+    leftovers = [
+        Job(
+            id=name,
+            printer=prusa_printer.serial,
+            status=JobStatus.PRINTING,
+            started=now - timedelta(days=days),
+            last_seen=now - timedelta(days=days, hours=-1),
+            printer_job_id=name,
+            progress=10.0 * days,
+        )
+        for name, days in (("older", 2), ("newer", 1))
+    ]
+
+    def seed() -> None:
+        database = JobDatabase.open(Path(hass.config.path(DATABASE_NAME)))
+        database.save_jobs(leftovers)
+        database.close()
+
+    await hass.async_add_executor_job(seed)
+    events = JobEvents(hass)
+    await setup_printer(hass, prusa_printer, options={CONF_JOB_RETENTION_DAYS: 30})
+    # The printer is idle: the newest open job was interrupted (announced), the older is closed.
+    assert events.types == ["interrupted"]
+    assert events.last("interrupted")["job_id"] == "newer"
+    jobs = await get_jobs(hass)
+    assert [(job["job_id"], job["status"], job["progress"]) for job in jobs] == [
+        ("newer", "interrupted", 10),
+        ("older", "interrupted", 20),
+    ]
+    assert jobs[1]["ended"] == leftovers[0].last_seen.isoformat()
+
+    prusa_printer.machine.start()
+    await _poll(hass, freezer)
+    prusa_printer.machine.finish()
+    await _poll(hass, freezer)
+    await _poll(hass, freezer, timedelta(days=29, hours=12).total_seconds())
+    assert [job["status"] for job in await get_jobs(hass)] == ["finished"]
+
+
+async def test_prusa_filament_from_file_metadata(
+    hass: HomeAssistant, prusa_printer: PrusaLinkSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Grams, material and picture come from the file's metadata (not estimated)."""
+    await setup_printer(hass, prusa_printer)
+    events = JobEvents(hass)
+    prusa_printer.machine.start("VASE_S~1.BGC")
+    await _poll(hass, freezer)
+    prusa_printer.machine.finish()
+    await _poll(hass, freezer)
+    assert events.types == ["started", "finished"]
+    payload = events.last("finished")
+    assert (payload["filament_g"], payload["filament_estimated"], payload["material"]) == (
+        25.0,
+        False,
+        "PLA",
+    )
+    assert payload["thumbnail"] is not None
+    jobs = await get_jobs(hass)
+    assert [(job["filament_g"], job["filament_estimated"]) for job in jobs] == [(25.0, False)]

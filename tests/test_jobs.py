@@ -313,6 +313,19 @@ def test_filament_estimate_from_tray_remaining() -> None:
     job = clock.last()
     assert job.material == "PETG"
     assert job.filament_g == 50.0
+    # Two trays used one after the other: both drops count.
+    clock = Clock()
+    two = _slots(80)
+    second = FilamentSlot(key="ams0_tray1", unit=0, index=1, material="PLA", remaining=50)
+    units = (AmsUnit(unit=0, model="AMS", slots=(*two["ams_units"][0].slots, second)),)
+    clock.feed(S.PRINTING, progress=1, ams_units=units, active_slot="ams0_tray0", **_job())
+    clock.feed(S.PRINTING, progress=50, ams_units=units, active_slot="ams0_tray1", **_job())
+    used = replace(second, remaining=45)
+    tray0 = replace(two["ams_units"][0].slots[0], remaining=79)
+    ended = (AmsUnit(unit=0, model="AMS", slots=(tray0, used)),)
+    clock.feed(S.FINISHED, progress=100, ams_units=ended, **_job())
+    assert clock.last().slots_used == ("ams0_tray0", "ams0_tray1")
+    assert clock.last().filament_g == 60.0
     assert job.filament_estimated is True
     # No drop seen: unknown, not zero.
     clock = Clock()
@@ -326,6 +339,32 @@ def test_filament_estimate_from_tray_remaining() -> None:
     clock.tracker.restore(replace(clock.tracker.job, filament_g=12.5, filament_estimated=False))
     clock.feed(S.FINISHED, progress=100, **_job())
     assert (clock.last().filament_g, clock.last().filament_estimated) == (12.5, False)
+
+
+def test_file_details() -> None:
+    """Slicer metadata replaces the estimate, for the open job and the one that just ended."""
+    clock = Clock()
+    clock.feed(S.PRINTING, progress=1, **_job(), **_slots(80))
+    tracker = clock.tracker
+    assert tracker.add_file_details("unknown", filament_g=1.0) is None
+    job = tracker.add_file_details("job1", filament_g=12.5, material="PLA", thumbnail="/t.png")
+    assert job is not None
+    assert (job.filament_g, job.filament_estimated, job.material, job.thumbnail) == (
+        12.5,
+        False,
+        "PETG",  # what the printer fed wins over the file's first material
+        "/t.png",
+    )
+    assert tracker.add_file_details("job1", filament_g=12.5) is None  # nothing new
+    clock.feed(S.FINISHED, progress=100, **_job(), **_slots(70))
+    assert (clock.last().filament_g, clock.last().filament_estimated) == (12.5, False)
+    # A short print may end before its file was read.
+    clock.feed(S.PREPARING, after=600, **_job(job_id="101"))
+    clock.feed(S.FINISHED, **_job(job_id="101"))
+    late = tracker.add_file_details("job2", filament_g=3.0)
+    assert late is not None
+    assert tracker.last_closed == late
+    assert late.status is JobStatus.FINISHED
 
 
 def test_job_to_dict() -> None:

@@ -246,6 +246,27 @@ def test_unusable_path_raises(tmp_path: Path) -> None:
         JobDatabase.open(tmp_path)
 
 
+def test_replacement_that_fails_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If even the new database cannot be created, opening raises instead of looping."""
+    from custom_components.printernizer import store
+
+    calls: list[Path | None] = []
+
+    def connect(path: Path | None) -> sqlite3.Connection:
+        calls.append(path)
+        if len(calls) == 1:
+            err = sqlite3.DatabaseError("file is not a database")
+            err.sqlite_errorcode = sqlite3.SQLITE_NOTADB  # type: ignore[attr-defined]
+            raise err
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store, "_connect", connect)
+    (tmp_path / DATABASE_NAME).write_bytes(b"junk")
+    with pytest.raises(StoreError, match="disk I/O error"):
+        JobDatabase.open(tmp_path / DATABASE_NAME)
+    assert len(calls) == 2
+
+
 def test_transactions_are_atomic(database: JobDatabase) -> None:
     """A failing write changes nothing."""
     database.save_job(_job(1))

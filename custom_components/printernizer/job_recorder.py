@@ -92,11 +92,6 @@ class JobRecorder:
         self._unsubscribe: list[CALLBACK_TYPE] = []
 
     @property
-    def current_job(self) -> Job | None:
-        """Return the job that runs now."""
-        return self.tracker.job
-
-    @property
     def last_job(self) -> Job | None:
         """Return the job that ended last."""
         return self.tracker.last_closed
@@ -166,12 +161,32 @@ class JobRecorder:
         self.store.async_save_job(job)
         if change.type is JobEventType.STARTED and job.file:
             self.store.async_save_file(job.printer, job.file, seen=job.started, printed=True)
+            self.coordinator.config_entry.async_create_background_task(
+                self.hass,
+                self._async_add_file_details(job.id),
+                f"{DOMAIN} job file details {self.coordinator.printer_name}",
+            )
         if change.type not in ANNOUNCED_EVENT_TYPES:
             return
         LOGGER.debug("%s: job %s %s", self.coordinator.printer_name, job.file, change.type)
         self.hass.bus.async_fire(f"{EVENT_JOB_PREFIX}{change.type}", self.event_data(job))
         for listener in list(self._listeners):
             listener(change)
+
+    async def _async_add_file_details(self, job_id: str) -> None:
+        """Complete a job with its file's slicer metadata: grams, material, picture."""
+        info = await self.coordinator.async_job_file_info()
+        if info is None:
+            return
+        metadata = info.metadata
+        updated = self.tracker.add_file_details(
+            job_id,
+            filament_g=None if metadata is None else metadata.filament_g,
+            material=None if metadata is None else metadata.material,
+            thumbnail=info.thumbnail_path,
+        )
+        if updated is not None:
+            self.store.async_save_job(updated)
 
     def event_data(self, job: Job) -> dict[str, Any]:
         """Return the payload of a job event."""

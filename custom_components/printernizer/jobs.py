@@ -220,6 +220,38 @@ class JobTracker:
         self._gap = False
         return changes
 
+    def add_file_details(
+        self,
+        job_id: str,
+        *,
+        filament_g: float | None = None,
+        material: str | None = None,
+        thumbnail: str | None = None,
+    ) -> Job | None:
+        """Add what the job's file says (slicer metadata); return the job when it changed.
+
+        Grams from the file replace the estimate; the open job and the one that just ended (the
+        file may be read after a short print ended) can be completed.
+        """
+        for job in (self._job, self._last_closed):
+            if job is None or job.id != job_id:
+                continue
+            updated = replace(
+                job,
+                filament_g=filament_g if filament_g is not None else job.filament_g,
+                filament_estimated=job.filament_estimated if filament_g is None else False,
+                material=job.material or material,  # what the printer fed, when it said
+                thumbnail=thumbnail or job.thumbnail,
+            )
+            if updated == job:
+                return None
+            if job is self._job:
+                self._job = updated
+            else:
+                self._last_closed = updated
+            return updated
+        return None
+
     # ------------------------------------------------------------------ identity
 
     @staticmethod
@@ -420,4 +452,5 @@ def job_to_dict(job: Job) -> dict[str, Any]:
         "energy_estimated": job.energy_estimated,
         "cost": job.cost,
         "currency": job.currency,
+        "thumbnail": job.thumbnail,
     }
