@@ -67,7 +67,7 @@ async def test_stalled_printer_is_nudged_then_reconnected(
     hass: HomeAssistant, bambu_printer: BambuSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Silence triggers pushing.start, then a reconnect (which wakes a stuck printer)."""
-    monkeypatch.setattr("custom_components.printernizer.BAMBU_WATCHDOG_TIMEOUT", 0.5)
+    monkeypatch.setattr("custom_components.printernizer.bambu_coordinator.WATCHDOG_TIMEOUT", 0.5)
     entry = await setup_printer(hass, bambu_printer)
     bambu_printer.stall(until_reconnect=True)
     await bambu_printer.wait_for_request("start", timeout=10)
@@ -183,7 +183,7 @@ async def test_prusa_slow_answers_time_out(
     hass: HomeAssistant, prusa_printer: PrusaLinkSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Answers slower than the request timeout count as failures; fast ones recover."""
-    monkeypatch.setattr("custom_components.printernizer.PRUSA_REQUEST_TIMEOUT", 0.3)
+    monkeypatch.setattr("custom_components.printernizer.prusa_coordinator.REQUEST_TIMEOUT", 0.3)
     entry = await setup_printer(hass, prusa_printer)
     coordinator = entry.runtime_data
     status = entity_id_of(hass, "sensor", prusa_printer, "status")

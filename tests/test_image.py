@@ -12,7 +12,7 @@ from PIL import Image
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.printernizer.files import ThumbnailCache, prune_folder
+from custom_components.printernizer.local_files import ThumbnailCache, prune_folder
 from tests import entity_id_of, setup_printer, wait_for
 from tests.shared import SHARED_PROTOCOL, requires_shared
 from tests.simulators.bambu.simulator import BambuSimulator

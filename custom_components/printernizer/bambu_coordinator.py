@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 import time
 from typing import Any, Final, override
 
+from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN, LOGGER
-from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
+from .const import (
+    CONF_ACCESS_CODE,
+    CONF_CERT_PIN,
+    CONF_SERIAL,
+    CONF_VERIFY_TLS,
+    DOMAIN,
+    LOGGER,
+)
+from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator, raise_setup_errors
 from .helpers import printer_command
-from .printers.bambu.client import BambuClient
+from .printers.bambu.client import DEFAULT_PORT, BambuClient
 from .printers.bambu.hms import HMS_TEXT_URL, HmsTexts, fetch_hms_texts
 from .printers.bambu.state import BambuStateTracker
 from .printers.errors import (
@@ -24,13 +34,27 @@ from .printers.errors import (
     PrinterConnectionError,
 )
 from .printers.model import PrinterState, SpeedProfile, Vendor
-from .repairs import async_create_pin_issue, signed_commands_issue_id
+from .repairs import (
+    async_create_pin_issue,
+    async_update_tls_issue,
+    pin_issue_id,
+    signed_commands_issue_id,
+)
+from .validation import split_host_port
 
 # Bambu's error texts change with firmware releases, rarely; one download a month per model and
 # language is plenty, and without network the codes are shown without text.
 HMS_TEXTS_MAX_AGE: Final = timedelta(days=30)
 HMS_TEXTS_STORE_VERSION: Final = 1
 hms_text_url = HMS_TEXT_URL
+
+
+# A Bambu printer answers pushall within a second or two; entities are created from that first
+# full report (which values the model has), so setup waits for it a little.
+FIRST_REPORT_WAIT: Final = 10.0
+# A Bambu printer pushes at least every few seconds while connected; 60 s of silence means the
+# session is stuck (nudged with pushing.start, then reconnected).
+WATCHDOG_TIMEOUT = 60.0
 
 
 class BambuCoordinator(PrinternizerCoordinator):
@@ -205,3 +229,53 @@ class BambuCoordinator(PrinternizerCoordinator):
             "parser": self.tracker.diagnostics(),
             "raw": self.tracker.raw,
         }
+
+
+async def async_create_bambu_coordinator(
+    hass: HomeAssistant, entry: PrinternizerConfigEntry
+) -> BambuCoordinator:
+    """Connect to the printer, wait for its first report and return its coordinator."""
+    host, port = split_host_port(entry.data[CONF_HOST], DEFAULT_PORT)
+    verify = entry.options.get(CONF_VERIFY_TLS, True)
+    async_update_tls_issue(hass, entry, verify)
+    tracker = BambuStateTracker(entry.data[CONF_SERIAL])
+    first_report = asyncio.Event()
+
+    def collect(message: dict[str, object]) -> None:
+        tracker.apply(message)
+        if "print" in message:
+            first_report.set()
+
+    client = BambuClient(
+        host,
+        entry.data[CONF_SERIAL],
+        entry.data[CONF_ACCESS_CODE],
+        port=port,
+        pin=entry.data.get(CONF_CERT_PIN) if verify else None,
+        verify=verify,
+        on_message=collect,
+        watchdog_timeout=WATCHDOG_TIMEOUT,
+    )
+    with raise_setup_errors(entry):
+        try:
+            await client.connect()
+        except PinMismatchError as err:
+            async_create_pin_issue(hass, entry, err)
+            raise ConfigEntryError(
+                translation_domain=DOMAIN,
+                translation_key="pin_mismatch",
+                translation_placeholders={"printer": entry.title, "error": str(err)},
+            ) from err
+    ir.async_delete_issue(hass, DOMAIN, pin_issue_id(entry))
+    try:
+        async with asyncio.timeout(FIRST_REPORT_WAIT):
+            await first_report.wait()
+    except TimeoutError:
+        # Set up from what is known; entities that need a report appear after a reload.
+        pass
+    coordinator = BambuCoordinator(hass, entry, client, tracker)
+    await client.start()
+    entry.async_create_background_task(
+        hass, coordinator.async_load_hms_texts(), f"{DOMAIN} error texts {entry.title}"
+    )
+    return coordinator

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 import dataclasses
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, override
@@ -10,11 +12,16 @@ from typing import TYPE_CHECKING, Any, override
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    ServiceValidationError,
+)
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .const import DOMAIN, LOGGER, MANUFACTURERS
+from .printers.errors import PrinterAuthError, PrinterClientError
 from .printers.model import Capability, PrinterInfo, PrinterState, SpeedProfile, Vendor
 
 if TYPE_CHECKING:
@@ -23,6 +30,25 @@ if TYPE_CHECKING:
 type PrinternizerConfigEntry = ConfigEntry[PrinternizerCoordinator]
 
 _COMPARED_FIELDS = tuple(field.name for field in dataclasses.fields(PrinterState) if field.compare)
+
+
+@contextmanager
+def raise_setup_errors(entry: ConfigEntry) -> Iterator[None]:
+    """Turn the client errors of a printer's first contact into Home Assistant's setup errors."""
+    try:
+        yield
+    except PrinterAuthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="invalid_auth",
+            translation_placeholders={"printer": entry.title, "error": str(err)},
+        ) from err
+    except PrinterClientError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"printer": entry.title, "error": str(err)},
+        ) from err
 
 
 def changed_fields(old: PrinterState | None, new: PrinterState) -> frozenset[str] | None:

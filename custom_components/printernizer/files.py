@@ -2,13 +2,10 @@
 
 One :class:`PrinterFiles` per printer (``coordinator.files``) hides the vendor:
 
-- Bambu Lab: implicit FTPS (:mod:`.printers.bambu.ftps`), printing with ``project_file``;
-- Prusa: PrusaLink ``/api/v1/files`` (:mod:`.printers.prusa.files`).
+- Bambu Lab (:mod:`.files_bambu`): implicit FTPS, printing with ``project_file``;
+- Prusa (:mod:`.files_prusa`): PrusaLink ``/api/v1/files``.
 
-Local paths are only used inside folders Home Assistant allows (``allowlist_external_dirs`` and
-media folders; relative paths land in ``<media>/printernizer/``). ``..`` is refused and symlinks
-are resolved before the check, and files are written through a temporary file that is renamed
-into place, so a planted symlink cannot redirect a write.
+Local paths and the picture cache are in :mod:`.local_files`.
 
 Job metadata (filament, estimated time, cost, picture) for the jobs history comes from
 :meth:`PrinterFiles.async_job_file_info`.
@@ -18,36 +15,22 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
-import hashlib
-import json
 import os
 from pathlib import Path
-import re
-import tempfile
-import threading
 import time
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import STORAGE_DIR
 from homeassistant.util import slugify
 
-from .bambu_coordinator import BambuCoordinator
 from .const import (
-    CONF_ACCESS_CODE,
     CONF_AUTO_DOWNLOAD,
     CONF_AUTO_DOWNLOAD_MAX_FILES,
     CONF_AUTO_DOWNLOAD_MAX_MB,
-    CONF_CERT_PIN,
-    CONF_FTPS_PORT,
-    CONF_SERIAL,
-    CONF_VERIFY_TLS,
     DEFAULT_AUTO_DOWNLOAD_MAX_FILES,
     DEFAULT_AUTO_DOWNLOAD_MAX_MB,
     DOMAIN,
@@ -55,44 +38,28 @@ from .const import (
     LOGGER,
 )
 from .helpers import translate_client_error
-from .printers.bambu.ftps import (
-    DEFAULT_FTPS_PORT,
-    KNOWN_FOLDERS,
-    BambuFtpsClient,
-    RemoteFile,
-    RemoteFileNotFoundError,
-    TransferTooLargeError,
-    normalize_remote_path,
+from .local_files import (
+    PartialFile,
+    ThumbnailCache,
+    default_folder,
+    prune_folder,
+    resolve_local_path,
 )
 from .printers.errors import PrinterClientError
 from .printers.model import JOB_END_STATUSES, PrinterState, PrinterStatus, Vendor
-from .printers.prusa import files as prusa_files
-from .printers.prusa.client import EndpointNotFoundError
 from .printers.slicer import (
     FileMetadata,
     MetadataError,
-    is_print_file,
-    metadata_from_values,
-    parse_file,
     thumbnail_png,
 )
-from .prusa_coordinator import PrusaCoordinator
-from .repairs import async_create_no_storage_issue, no_storage_issue_id
-from .validation import split_host_port
 
 if TYPE_CHECKING:
     from .coordinator import PrinternizerCoordinator
 
 MAX_TRANSFER_BYTES: Final = 1024 * 1024 * 1024
 """Largest file a download or upload moves (1 GiB)."""
-METADATA_MAX_BYTES: Final = 128 * 1024 * 1024
-"""Largest project file fetched only to read its metadata and picture."""
-THUMBNAIL_CACHE_FILES: Final = 200
-THUMBNAIL_CACHE_BYTES: Final = 50 * 1024 * 1024
 PROGRESS_INTERVAL: Final = 1.0
 """Seconds between transfer progress events."""
-DEFAULT_SUBFOLDER: Final = "printernizer"
-_PLATE: Final = re.compile(r"plate_(\d+)\.gcode", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,152 +102,6 @@ class JobFileInfo:
 
 
 # ---------------------------------------------------------------------------- local paths
-
-
-def default_folder(hass: HomeAssistant) -> Path:
-    """Return ``<media>/printernizer`` (``/media/printernizer`` on Home Assistant OS)."""
-    media = hass.config.media_dirs.get("local", "/media")
-    return Path(media) / DEFAULT_SUBFOLDER
-
-
-def _not_allowed(path: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="local_path_not_allowed",
-        translation_placeholders={"path": path},
-    )
-
-
-def resolve_local_path(hass: HomeAssistant, raw: str, *, base: Path | None = None) -> Path:
-    """Return the real path behind ``raw`` if Home Assistant allows it (blocking).
-
-    Relative paths are taken below ``base`` (default: :func:`default_folder`). ``..`` is refused
-    outright; symlinks are resolved first, so a link out of an allowed folder is refused too.
-    """
-    text = raw.strip()
-    if not text or "\0" in text:
-        raise _not_allowed(raw)
-    candidate = Path(text)
-    if ".." in candidate.parts:
-        raise _not_allowed(raw)
-    if not candidate.is_absolute():
-        candidate = (base or default_folder(hass)) / candidate
-    resolved = candidate.resolve(strict=False)
-    # The resolved path: a symlink (even a dangling one) is judged by where it points.
-    if not hass.config.is_allowed_path(str(resolved)):
-        raise _not_allowed(raw)
-    return resolved
-
-
-class PartialFile:
-    """A download in progress: a temporary file beside the target, renamed into place at the end.
-
-    The rename replaces a symlink at the target instead of following it (blocking methods).
-    """
-
-    def __init__(self, target: Path, *, overwrite: bool) -> None:
-        """Create the temporary file; FileExistsError when the target exists."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if (target.exists() or target.is_symlink()) and not overwrite:
-            raise FileExistsError(str(target))
-        self.target = target
-        fd, self._temp = tempfile.mkstemp(
-            prefix=".printernizer-", suffix=".part", dir=target.parent
-        )
-        self.file: IO[bytes] = os.fdopen(fd, "wb")
-
-    def commit(self) -> None:
-        """Close and move the file into place."""
-        self.file.close()
-        os.replace(self._temp, self.target)
-
-    def discard(self) -> None:
-        """Close and remove the unfinished file."""
-        self.file.close()
-        Path(self._temp).unlink(missing_ok=True)
-
-
-# ---------------------------------------------------------------------------- thumbnail cache
-
-
-class ThumbnailCache:
-    """Job pictures on disk, bounded in count and bytes (oldest dropped first)."""
-
-    def __init__(
-        self,
-        folder: Path,
-        *,
-        max_files: int = THUMBNAIL_CACHE_FILES,
-        max_bytes: int = THUMBNAIL_CACHE_BYTES,
-    ) -> None:
-        """Keep pictures in ``folder``."""
-        self.folder = folder
-        self.max_files = max_files
-        self.max_bytes = max_bytes
-
-    @staticmethod
-    def key(*parts: object) -> str:
-        """Return a file-name-safe key for the parts."""
-        return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:32]
-
-    def path(self, key: str, content_type: str) -> Path:
-        """Return where a picture of ``key`` is stored."""
-        suffix = ".jpg" if content_type == "image/jpeg" else ".png"
-        return self.folder / f"{key}{suffix}"
-
-    def find(self, key: str) -> tuple[Path, str] | None:
-        """Return a cached picture and its content type (blocking)."""
-        for suffix, content_type in ((".png", "image/png"), (".jpg", "image/jpeg")):
-            path = self.folder / f"{key}{suffix}"
-            if path.is_file():
-                os.utime(path)
-                return path, content_type
-        return None
-
-    def put(self, key: str, data: bytes, content_type: str) -> Path:
-        """Store a picture and keep the cache within its bounds (blocking)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.path(key, content_type)
-        temp = path.with_suffix(".part")
-        temp.write_bytes(data)
-        os.replace(temp, path)
-        self.prune()
-        return path
-
-    def prune(self) -> None:
-        """Drop the least recently used pictures beyond the bounds (blocking)."""
-        entries = sorted(
-            (entry for entry in self.folder.iterdir() if entry.suffix in (".png", ".jpg")),
-            key=lambda entry: entry.stat().st_mtime,
-            reverse=True,
-        )
-        total = 0
-        for index, entry in enumerate(entries):
-            total += entry.stat().st_size
-            if index >= self.max_files or total > self.max_bytes:
-                entry.unlink(missing_ok=True)
-
-
-def prune_folder(folder: Path, *, max_files: int, max_bytes: int) -> list[Path]:
-    """Delete the oldest files of ``folder`` beyond the bounds; return what was deleted."""
-    if not folder.is_dir():
-        return []
-    files = sorted(
-        (entry for entry in folder.iterdir() if entry.is_file() and not entry.name.startswith(".")),
-        key=lambda entry: entry.stat().st_mtime,
-        reverse=True,
-    )
-    deleted: list[Path] = []
-    total = 0
-    for index, entry in enumerate(files):
-        total += entry.stat().st_size
-        if index >= max_files or total > max_bytes:
-            entry.unlink(missing_ok=True)
-            deleted.append(entry)
-    return deleted
-
-
-# ---------------------------------------------------------------------------- progress
 
 
 class TransferProgress:
@@ -624,392 +445,3 @@ class PrinterFiles(ABC):
 
 
 # ---------------------------------------------------------------------------- Bambu Lab
-
-
-class BambuFiles(PrinterFiles):
-    """Files on a Bambu Lab printer's SD card over FTPS."""
-
-    vendor = Vendor.BAMBU
-    coordinator: BambuCoordinator
-
-    def __init__(self, hass: HomeAssistant, coordinator: BambuCoordinator) -> None:
-        """Create the FTPS client with the entry's access code and certificate pin."""
-        super().__init__(hass, coordinator)
-        entry = coordinator.config_entry
-        host, _port = split_host_port(entry.data[CONF_HOST], 0)
-        verify = entry.options.get(CONF_VERIFY_TLS, True)
-        self.ftps = BambuFtpsClient(
-            host,
-            entry.data[CONF_SERIAL],
-            entry.data[CONF_ACCESS_CODE],
-            port=int(entry.data.get(CONF_FTPS_PORT, DEFAULT_FTPS_PORT)),
-            pin=entry.data.get(CONF_CERT_PIN) if verify else None,
-            verify=verify,
-        )
-
-    def _check_storage(self) -> None:
-        """Refuse transfers when the printer reports no SD card; raise the repair issue."""
-        sdcard = self.coordinator.tracker.raw.get("sdcard")
-        entry = self.coordinator.config_entry
-        if sdcard is False:
-            async_create_no_storage_issue(self.hass, entry)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="no_storage",
-                translation_placeholders=self._placeholders(),
-            )
-        ir.async_delete_issue(self.hass, DOMAIN, no_storage_issue_id(entry))
-
-    def _remote(self, path: str) -> str:
-        try:
-            return normalize_remote_path(path)
-        except ValueError as err:
-            raise self.invalid_path(path) from err
-
-    async def _call[R](self, path: str, pending: Awaitable[R]) -> R:
-        try:
-            result = await pending
-        except RemoteFileNotFoundError as err:
-            if not self.coordinator.tracker.raw.get("sdcard", True):
-                self._check_storage()
-            raise self.not_found(path) from err
-        except TransferTooLargeError as err:
-            raise self.too_large(err.size) from err
-        except PrinterClientError as err:
-            raise self._error(err) from err
-        return result
-
-    async def async_list(self, path: str | None) -> list[PrinterFile]:
-        """List ``path``, or ``/``, ``/cache``, ``/model`` and ``/timelapse`` merged."""
-        self._check_storage()
-        folders = [self._remote(path)] if path else list(KNOWN_FOLDERS)
-        entries: list[PrinterFile] = []
-        for folder in folders:
-            try:
-                found: list[RemoteFile] = await self._call(folder, self.ftps.list_files(folder))
-            except ServiceValidationError:
-                if path:
-                    raise
-                continue  # a usual folder this printer does not have
-            entries.extend(
-                PrinterFile(
-                    path=entry.path,
-                    name=entry.name,
-                    size=entry.size,
-                    modified=entry.modified,
-                    folder=entry.is_dir,
-                    metadata=self._metadata.get(entry.path),
-                )
-                for entry in found
-                if not (path is None and entry.is_dir and entry.path in KNOWN_FOLDERS)
-            )
-        return entries
-
-    async def async_download_to(
-        self, path: str, file: IO[bytes], progress: TransferProgress, *, max_size: int
-    ) -> int:
-        """Download over FTPS in the executor."""
-        self._check_storage()
-        remote = self._remote(path)
-        cancel = threading.Event()
-        try:
-            return await self._call(
-                path,
-                self.ftps.download(
-                    remote, file, max_size=max_size, progress=progress.update, cancel=cancel
-                ),
-            )
-        except asyncio.CancelledError:
-            cancel.set()
-            raise
-
-    async def async_upload_from(
-        self,
-        source: Path,
-        path: str,
-        size: int,
-        progress: TransferProgress,
-        *,
-        overwrite: bool,
-        start: bool,
-    ) -> None:
-        """Upload over FTPS; start with default options when asked."""
-        self._check_storage()
-        remote = self._remote(path)
-        await self._call(path, self.ftps.upload(source, remote, progress=progress.update))
-        if start:
-            await self.async_start(remote, {})
-
-    async def async_delete(self, path: str) -> None:
-        """Delete over FTPS."""
-        self._check_storage()
-        remote = self._remote(path)
-        await self._call(path, self.ftps.delete(remote))
-
-    async def async_start(self, path: str, options: dict[str, Any]) -> None:
-        """Send ``project_file`` (plate, AMS mapping, levelling, timelapse...)."""
-        self._check_storage()
-        remote = self._remote(path)
-        try:
-            await self.coordinator.client.start_print(remote.lstrip("/"), **options)
-        except ValueError as err:
-            raise self.invalid_path(path) from err
-        except PrinterClientError as err:
-            raise self._error(err) from err
-
-    def default_upload_path(self, name: str) -> str:
-        """Send uploads to the card's root (where Bambu Studio's LAN prints go too)."""
-        return f"/{name}"
-
-    async def _async_job_file(self, state: PrinterState) -> tuple[str, JobFileInfo | None] | None:
-        key = self._job_key(state)
-        if key in self._job_info:
-            return key, self._job_info[key]
-        raw = self.coordinator.tracker.raw
-        plate_match = _PLATE.search(str(raw.get("gcode_file") or ""))
-        plate = int(plate_match.group(1)) if plate_match else None
-        remote = await self._find_job_file(state, raw)
-        info: JobFileInfo | None = None
-        if remote is not None:
-            info = await self._fetch_info(remote, plate)
-        self._job_info[key] = info
-        return key, info
-
-    async def _find_job_file(self, state: PrinterState, raw: Any) -> RemoteFile | None:
-        """Find the job's project on the card: ``gcode_file`` or the task name in known folders."""
-        names: list[str] = []
-        gcode_file = str(raw.get("gcode_file") or "")
-        if gcode_file and not gcode_file.startswith("/data/") and is_print_file(gcode_file):
-            names.append(gcode_file.rsplit("/", 1)[-1])
-        stem = state.file or ""
-        names += [stem, f"{stem}.3mf", f"{stem}.gcode.3mf", f"{stem}.gcode"]
-        wanted = {name.casefold() for name in names if name}
-        for folder in ("/", "/cache", "/model"):
-            try:
-                entries = await self.ftps.list_files(folder)
-            except RemoteFileNotFoundError:
-                continue
-            for entry in entries:
-                if not entry.is_dir and entry.name.casefold() in wanted:
-                    return entry
-        return None
-
-    async def _fetch_info(self, remote: RemoteFile, plate: int | None) -> JobFileInfo:
-        if remote.size is not None and remote.size > METADATA_MAX_BYTES:
-            return JobFileInfo(file=remote.path, metadata=None, thumbnail_path=None)
-
-        def create_temp() -> IO[bytes]:
-            return tempfile.TemporaryFile()
-
-        temp = await self.hass.async_add_executor_job(create_temp)
-        try:
-            await self.ftps.download(remote.path, temp, max_size=METADATA_MAX_BYTES)
-
-            def parse() -> FileMetadata:
-                temp.seek(0)
-                with tempfile.NamedTemporaryFile(suffix=Path(remote.name).suffix) as named:
-                    while chunk := temp.read(1024 * 1024):
-                        named.write(chunk)
-                    named.flush()
-                    return parse_file(Path(named.name), plate=plate)
-
-            metadata = await self.hass.async_add_executor_job(parse)
-        finally:
-            await self.hass.async_add_executor_job(temp.close)
-        self._metadata[remote.path] = metadata
-        key = ThumbnailCache.key(self.coordinator.serial, remote.path, remote.size, plate)
-        picture = await self._store_picture(key, metadata)
-        return JobFileInfo(
-            file=remote.path,
-            metadata=metadata,
-            thumbnail_path=picture[0] if picture else None,
-            content_type=picture[1] if picture else None,
-        )
-
-
-# ---------------------------------------------------------------------------- Prusa
-
-
-class PrusaFiles(PrinterFiles):
-    """Files on a Prusa printer over PrusaLink."""
-
-    vendor = Vendor.PRUSA
-    coordinator: PrusaCoordinator
-
-    def _split(self, path: str) -> prusa_files.PrusaPath:
-        try:
-            return prusa_files.split_path(path)
-        except ValueError as err:
-            raise self.invalid_path(path) from err
-
-    async def _call[R](self, path: str, pending: Awaitable[R]) -> R:
-        try:
-            result = await pending
-        except (prusa_files.PrusaFileNotFoundError, EndpointNotFoundError) as err:
-            raise self.not_found(path) from err
-        except PrinterClientError as err:
-            raise self._error(err) from err
-        return result
-
-    async def async_list(self, path: str | None) -> list[PrinterFile]:
-        """List a folder (default ``/usb``); entries carry PrusaLink's ``meta`` when present."""
-        target = path or "/usb"
-        parts = [p for p in target.replace("\\", "/").split("/") if p]
-        if not parts or ".." in parts:
-            raise self.invalid_path(target)
-        client = self.coordinator.client
-        found = await self._call(target, client.get_files(parts[0], "/".join(parts[1:])))
-        return [
-            PrinterFile(
-                path=entry.path,
-                name=entry.name,
-                display_name=entry.display_name,
-                size=entry.size,
-                modified=entry.modified,
-                folder=entry.type == "FOLDER",
-                metadata=self._metadata.get(entry.path),
-            )
-            for entry in found
-        ]
-
-    async def async_download_to(
-        self, path: str, file: IO[bytes], progress: TransferProgress, *, max_size: int
-    ) -> int:
-        """Stream ``refs.download`` into the file (written in the executor)."""
-        target = self._split(path)
-        client = self.coordinator.client
-        info = await self._call(path, client.get_file_info(target.storage, target.path))
-        if info is None:
-            raise self.not_found(path)
-        if info.size is not None and info.size > max_size:
-            raise self.too_large(info.size)
-        done = 0
-
-        async def sink(chunk: bytes) -> None:
-            nonlocal done
-            done += len(chunk)
-            if done > max_size:
-                raise self.too_large(done)
-            await self.hass.async_add_executor_job(file.write, chunk)
-            progress.update(done, info.size)
-
-        ref = info.download_url or f"/{target.storage}/{target.path}"
-        await self._call(path, prusa_files.download(client, ref, sink))
-        return done
-
-    async def async_upload_from(
-        self,
-        source: Path,
-        path: str,
-        size: int,
-        progress: TransferProgress,
-        *,
-        overwrite: bool,
-        start: bool,
-    ) -> None:
-        """``PUT`` the file, streamed from disk with progress."""
-        target = self._split(path)
-        loop = asyncio.get_running_loop()
-
-        async def chunks() -> Any:
-            file = await loop.run_in_executor(None, source.open, "rb")
-            sent = 0
-            try:
-                while chunk := await loop.run_in_executor(None, file.read, 64 * 1024):
-                    sent += len(chunk)
-                    progress.update(sent, size)
-                    yield chunk
-            finally:
-                await loop.run_in_executor(None, file.close)
-
-        await self._call(
-            path,
-            prusa_files.upload(
-                self.coordinator.client,
-                target,
-                chunks,
-                size,
-                overwrite=overwrite,
-                print_after=start,
-            ),
-        )
-        if start:
-            await self.coordinator.async_request_refresh()
-
-    async def async_delete(self, path: str) -> None:
-        """``DELETE`` the file."""
-        target = self._split(path)
-        await self._call(path, prusa_files.delete(self.coordinator.client, target))
-
-    async def async_start(self, path: str, options: dict[str, Any]) -> None:
-        """``POST`` the file (Bambu-only options do not apply)."""
-        target = self._split(path)
-        await self._call(path, prusa_files.start(self.coordinator.client, target))
-        self.coordinator.poller.note_command()
-        await self.coordinator.async_request_refresh()
-
-    def default_upload_path(self, name: str) -> str:
-        """Send uploads to the USB drive's root."""
-        return f"/usb/{name}"
-
-    async def _async_job_file(self, state: PrinterState) -> tuple[str, JobFileInfo | None] | None:
-        key = self._job_key(state)
-        if key in self._job_info:
-            return key, self._job_info[key]
-        client = self.coordinator.client
-        job = await client.get_job()
-        file = job.get("file") if isinstance(job, dict) else None
-        if not isinstance(file, dict):
-            return None
-        folder = str(file.get("path") or "/usb").rstrip("/")
-        name = str(file.get("name") or "")
-        path = f"{folder}/{name}"
-        metadata: FileMetadata | None = None
-        meta = file.get("meta")
-        if not isinstance(meta, dict) and name:
-            target = prusa_files.split_path(path)
-            info = await client.request("GET", target.api_path)
-            body = _json(info.body)
-            meta = body.get("meta") if isinstance(body, dict) else None
-        if isinstance(meta, dict):
-            metadata = metadata_from_values(meta)
-            self._metadata[path] = metadata
-        picture: tuple[str, str] | None = None
-        if state.thumbnail_url:
-            data = await client.get_thumbnail(state.thumbnail_url)
-            if data:
-                content_type = "image/jpeg" if data.startswith(b"\xff\xd8") else "image/png"
-                cache_key = ThumbnailCache.key(self.coordinator.serial, path, state.thumbnail_url)
-                stored = await self.hass.async_add_executor_job(
-                    self.cache.put, cache_key, data, content_type
-                )
-                picture = (str(stored), content_type)
-        info_obj = JobFileInfo(
-            file=path,
-            metadata=metadata,
-            thumbnail_path=picture[0] if picture else None,
-            content_type=picture[1] if picture else None,
-        )
-        self._job_info[key] = info_obj
-        return key, info_obj
-
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None
-
-
-def create_printer_files(hass: HomeAssistant, coordinator: PrinternizerCoordinator) -> PrinterFiles:
-    """Return the file service of a printer (vendor chosen by the coordinator)."""
-    files: PrinterFiles
-    if isinstance(coordinator, BambuCoordinator):
-        files = BambuFiles(hass, coordinator)
-    else:
-        assert isinstance(coordinator, PrusaCoordinator)
-        files = PrusaFiles(hass, coordinator)
-    coordinator.config_entry.async_on_unload(
-        coordinator.async_add_listener(files.async_handle_update)
-    )
-    return files

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, override
 
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .const import (
@@ -16,16 +18,24 @@ from .const import (
     DEFAULT_PRINTING_INTERVAL,
     DOMAIN,
 )
-from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator, changed_fields
+from .coordinator import (
+    PrinternizerConfigEntry,
+    PrinternizerCoordinator,
+    changed_fields,
+    raise_setup_errors,
+)
 from .helpers import printer_command
 from .printers.errors import PrinterAuthError, PrinterClientError
 from .printers.model import PrinterInfo, PrinterState, Vendor
-from .printers.prusa.client import PrusaLinkClient
+from .printers.prusa.client import ApiMode, PrusaLinkClient
 from .printers.prusa.poller import PrusaPoller
+from .repairs import async_update_firmware_issue
 
 # Failed polls in a row that are bridged with the last state before the printer counts as
 # unavailable: the Buddy board drops single requests while it is busy (e.g. slicing metadata).
 GRACE_FAILURES = 2
+# A PrusaLink board that has not answered in 10 s is busy or gone; the poll counts as failed.
+REQUEST_TIMEOUT = 10.0
 
 
 class PrusaCoordinator(PrinternizerCoordinator):
@@ -120,3 +130,25 @@ class PrusaCoordinator(PrinternizerCoordinator):
             "info": self.client.info,
             "ignored_values": self.poller.issues.count,
         }
+
+
+async def async_create_prusa_coordinator(
+    hass: HomeAssistant, entry: PrinternizerConfigEntry
+) -> PrusaCoordinator:
+    """Identify the printer and return its coordinator."""
+    client = PrusaLinkClient(
+        async_get_clientsession(hass),
+        entry.data[CONF_HOST],
+        entry.data[CONF_USERNAME],
+        entry.data[CONF_PASSWORD],
+        timeout=REQUEST_TIMEOUT,
+    )
+    with raise_setup_errors(entry):
+        info = await client.get_printer_info()
+    async_update_firmware_issue(
+        hass,
+        entry,
+        client.api_mode is ApiMode.LEGACY,
+        str(client.version.get("api")) if client.version else None,
+    )
+    return PrusaCoordinator(hass, entry, client, info)
