@@ -17,12 +17,11 @@ from custom_components.printernizer.printers.bambu.models import (
     VersionInfo,
 )
 from custom_components.printernizer.printers.bambu.parser import (
-    ParseContext,
-    ParseDiagnostics,
     fan_percent,
     parse_state,
     unpack_temperature,
 )
+from custom_components.printernizer.printers.bambu.reader import ParseContext, ParseDiagnostics
 from custom_components.printernizer.printers.model import (
     ErrorSeverity,
     PrinterState,

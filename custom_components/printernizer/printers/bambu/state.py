@@ -14,10 +14,12 @@ import logging
 from typing import Any, Final
 
 from ..model import PrinterInfo, PrinterState, log_name
+from .filament import FilamentCache
 from .hms import HmsTexts
 from .merge import PushKind, merge_print
 from .models import ModelSpec, VersionInfo, build_info, model_from_serial, parse_version
-from .parser import FilamentCache, ParseContext, ParseDiagnostics, parse_state
+from .parser import parse_state
+from .reader import ParseContext, ParseDiagnostics
 
 _LOGGER = logging.getLogger(__name__)
 
