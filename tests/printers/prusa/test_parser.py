@@ -10,20 +10,21 @@ from typing import Any
 import pytest
 
 from custom_components.printernizer.printers.model import ErrorSeverity, PrinterState, PrinterStatus
-from custom_components.printernizer.printers.prusa.parser import (
-    ParseIssues,
-    is_resin,
-    map_legacy_state,
-    map_v1_state,
+from custom_components.printernizer.printers.prusa.identity import is_resin, parse_printer_info
+from custom_components.printernizer.printers.prusa.listing import (
     parse_file,
     parse_files,
-    parse_job,
-    parse_legacy,
-    parse_printer_info,
-    parse_status,
     parse_storage,
     parse_transfer,
 )
+from custom_components.printernizer.printers.prusa.parser import (
+    map_legacy_state,
+    map_v1_state,
+    parse_job,
+    parse_legacy,
+    parse_status,
+)
+from custom_components.printernizer.printers.prusa.values import ParseIssues
 
 NOW = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 

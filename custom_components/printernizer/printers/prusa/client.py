@@ -31,17 +31,9 @@ from ..errors import (
 )
 from ..model import PrinterInfo
 from .auth import DigestAuth, DigestError, parse_challenge
-from .parser import (
-    ParseIssues,
-    PrusaFile,
-    Transfer,
-    is_resin,
-    parse_file,
-    parse_files,
-    parse_printer_info,
-    parse_storage,
-    parse_transfer,
-)
+from .identity import is_resin, parse_printer_info
+from .listing import PrusaFile, Transfer, parse_file, parse_files, parse_storage, parse_transfer
+from .values import ParseIssues
 
 _LOGGER = logging.getLogger(__name__)
 

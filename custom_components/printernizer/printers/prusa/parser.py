@@ -10,22 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 import logging
-import math
-import re
 from typing import Any, Final
 
 from ..model import (
     JOB_END_STATUSES,
-    Capability,
     ErrorSeverity,
     FilamentSlot,
     PrinterError,
-    PrinterInfo,
     PrinterState,
     PrinterStatus,
-    Vendor,
+)
+from .values import (
+    ParseIssues,
+    as_mapping,
+    first_of,
+    get_float,
+    get_int,
+    get_mapping,
+    get_str,
+    storage_list,
+    to_minutes,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -59,161 +65,6 @@ LEGACY_STATES: Final[dict[str, PrinterStatus]] = {
     "offline": PrinterStatus.ERROR,
     "busy": PrinterStatus.BUSY,
 }
-
-# Prusa printer type codes (`printer` in /api/version, "type.version.subversion").
-PRINTER_TYPES: Final[dict[str, str]] = {
-    "1.2.5": "MK2.5",
-    "1.2.6": "MK2.5S",
-    "1.3.0": "MK3",
-    "1.3.1": "MK3S",
-    "1.3.5": "MK3.5",
-    "1.3.9": "MK3.9",
-    "1.4.0": "MK4",
-    "1.4.1": "MK4S",
-    "2.1.0": "MINI",
-    "3.1.0": "XL",
-    "5.1.0": "SL1",
-    "5.1.1": "SL1S",
-    "7.1.0": "CORE One",
-}
-# Type 5 is the SLA family (SL1, SL1S, M1): resin printers we do not support.
-RESIN_TYPE: Final = "5"
-
-# Hostname / text fragments → model, most specific first (hostnames are lower-cased, '.'/'-'/'_'
-# removed: "prusa-mk39" → "prusamk39", "prusa-core-one" → "prusacoreone", "PrusaXL" → "prusaxl").
-_MODEL_HINTS: Final[tuple[tuple[str, str], ...]] = (
-    ("coreone", "CORE One"),
-    ("mk4s", "MK4S"),
-    ("mk4", "MK4"),
-    ("mk39s", "MK3.9S"),
-    ("mk39", "MK3.9"),
-    ("mk35s", "MK3.5S"),
-    ("mk35", "MK3.5"),
-    ("mk3s", "MK3S"),
-    ("mk3", "MK3"),
-    ("mk25s", "MK2.5S"),
-    ("mk25", "MK2.5"),
-    ("sl1s", "SL1S"),
-    ("sl1", "SL1"),
-    ("xl", "XL"),
-    ("mini", "MINI"),
-)
-_RESIN_RE: Final = re.compile(r"\b(SL1S?|SLA|M1)\b", re.IGNORECASE)
-
-
-class ParseIssues:
-    """Counts unexpected values; each place is logged once at debug level."""
-
-    def __init__(self) -> None:
-        """Start with nothing seen."""
-        self.count = 0
-        self._logged: set[str] = set()
-
-    def report(self, where: str, value: object) -> None:
-        """Record that ``where`` held something unusable."""
-        self.count += 1
-        if where not in self._logged:
-            self._logged.add(where)
-            _LOGGER.debug("PrusaLink: ignoring unexpected value at %s: %.200r", where, value)
-
-
-def _obj(data: Mapping[str, Any] | None, key: str, issues: ParseIssues) -> Mapping[str, Any] | None:
-    if data is None:
-        return None
-    value = data.get(key)
-    if value is None or isinstance(value, Mapping):
-        return value
-    issues.report(key, value)
-    return None
-
-
-_DAY: Final = 86_400
-_TEMPERATURE: Final = (-40.0, 600.0)
-_PERCENT_FACTOR: Final = (0.0, 1000.0)
-# Values outside these ranges are firmware glitches (or garbage), never real readings.
-_RANGES: Final[Mapping[str, tuple[float, float]]] = {
-    "progress": (0.0, 100.0),
-    "completion": (0.0, 100.0),
-    "time_remaining": (0.0, 30.0 * _DAY),
-    "time_printing": (0.0, 30.0 * _DAY),
-    "printTimeLeft": (0.0, 30.0 * _DAY),
-    "printTime": (0.0, 30.0 * _DAY),
-    "temp_nozzle": _TEMPERATURE,
-    "target_nozzle": _TEMPERATURE,
-    "temp_bed": _TEMPERATURE,
-    "target_bed": _TEMPERATURE,
-    "temp-nozzle": _TEMPERATURE,
-    "temp-bed": _TEMPERATURE,
-    "actual": _TEMPERATURE,
-    "target": _TEMPERATURE,
-    "speed": _PERCENT_FACTOR,
-    "flow": _PERCENT_FACTOR,
-    "print-speed": _PERCENT_FACTOR,
-    "printSpeed": _PERCENT_FACTOR,
-    "flow_factor": _PERCENT_FACTOR,
-    "fan_hotend": (0.0, 100_000.0),
-    "fan_print": (0.0, 100_000.0),
-}
-
-
-def _float(data: Mapping[str, Any] | None, key: str, issues: ParseIssues) -> float | None:
-    if data is None:
-        return None
-    value = data.get(key)
-    if value is None:
-        return None
-    result: float | None = None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        result = float(value)
-    elif isinstance(value, str):
-        try:
-            result = float(value.strip())
-        except ValueError:
-            result = None
-    if result is None or not math.isfinite(result):
-        issues.report(key, value)
-        return None
-    if (limits := _RANGES.get(key)) is not None and not limits[0] <= result <= limits[1]:
-        issues.report(key, value)
-        return None
-    return result
-
-
-def _int(data: Mapping[str, Any] | None, key: str, issues: ParseIssues) -> int | None:
-    value = _float(data, key, issues)
-    return None if value is None else round(value)
-
-
-def _str(data: Mapping[str, Any] | None, key: str, issues: ParseIssues) -> str | None:
-    if data is None:
-        return None
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    issues.report(key, value)
-    return None
-
-
-def _as_mapping(data: object, where: str, issues: ParseIssues) -> Mapping[str, Any] | None:
-    if data is None or isinstance(data, Mapping):
-        return data
-    issues.report(where, data)
-    return None
-
-
-def _first(*values: float | None) -> float | None:
-    return next((value for value in values if value is not None), None)
-
-
-def _minutes(seconds: float | None) -> int | None:
-    """PrusaLink reports seconds; the model wants whole minutes."""
-    if seconds is None or seconds < 0:
-        return None
-    return round(seconds / 60)
 
 
 def _steady(new: datetime | None, old: datetime | None) -> datetime | None:
@@ -256,44 +107,26 @@ class JobDetails:
 def parse_job(data: object, issues: ParseIssues | None = None) -> JobDetails | None:
     """Parse `/api/v1/job`; None for no job (204 / empty body)."""
     issues = issues or ParseIssues()
-    job = _as_mapping(data, "job", issues)
+    job = as_mapping(data, "job", issues)
     if not job:
         return None
-    file = _obj(job, "file", issues)
-    refs = _obj(file, "refs", issues)
-    name = _str(file, "display_name", issues) or _str(file, "name", issues)
-    folder = _str(file, "path", issues)
-    short = _str(file, "name", issues)
+    file = get_mapping(job, "file", issues)
+    refs = get_mapping(file, "refs", issues)
+    name = get_str(file, "display_name", issues) or get_str(file, "name", issues)
+    folder = get_str(file, "path", issues)
+    short = get_str(file, "name", issues)
     path = f"{folder.rstrip('/')}/{short}" if folder and short else short
     return JobDetails(
-        job_id=_str(job, "id", issues),
-        state=_str(job, "state", issues),
+        job_id=get_str(job, "id", issues),
+        state=get_str(job, "state", issues),
         file=name,
         path=path,
-        thumbnail_url=_str(refs, "thumbnail", issues) or _str(refs, "icon", issues),
-        size=_int(file, "size", issues),
-        progress=_float(job, "progress", issues),
-        time_remaining=_float(job, "time_remaining", issues),
-        time_printing=_float(job, "time_printing", issues),
+        thumbnail_url=get_str(refs, "thumbnail", issues) or get_str(refs, "icon", issues),
+        size=get_int(file, "size", issues),
+        progress=get_float(job, "progress", issues),
+        time_remaining=get_float(job, "time_remaining", issues),
+        time_printing=get_float(job, "time_printing", issues),
     )
-
-
-def _storage(value: object, issues: ParseIssues) -> list[dict[str, Any]] | None:
-    """`storage` is an object in /api/v1/status but a list on some firmwares."""
-    items: list[object]
-    if isinstance(value, Mapping):
-        items = [value]
-    elif isinstance(value, list):
-        items = value
-    elif value is None:
-        return None
-    else:
-        issues.report("storage", value)
-        return None
-    result = [dict(item) for item in items if isinstance(item, Mapping)]
-    if len(result) != len(items):
-        issues.report("storage[]", value)
-    return result
 
 
 def _material(value: str | None) -> str | None:
@@ -314,8 +147,8 @@ def filament_slot(material: str | None) -> FilamentSlot | None:
 def parse_legacy_material(data: object, issues: ParseIssues | None = None) -> str | None:
     """Return the loaded filament from legacy `/api/printer` (``telemetry.material``)."""
     issues = issues or ParseIssues()
-    printer = _as_mapping(data, "printer", issues)
-    return _material(_str(_obj(printer, "telemetry", issues), "material", issues))
+    printer = as_mapping(data, "printer", issues)
+    return _material(get_str(get_mapping(printer, "telemetry", issues), "material", issues))
 
 
 def _job_times(
@@ -354,8 +187,8 @@ def _errors(
 ) -> tuple[PrinterError, ...]:
     if status not in (PrinterStatus.ERROR, PrinterStatus.ATTENTION):
         return ()
-    detail = _obj(printer, "status_printer", issues)
-    message = _str(detail, "message", issues)
+    detail = get_mapping(printer, "status_printer", issues)
+    message = get_str(detail, "message", issues)
     if message is not None and message.upper() == "OK":
         message = None
     return (
@@ -386,17 +219,17 @@ def parse_status(
     over from ``previous``. ``previous`` also keeps start/end times from jittering.
     """
     issues = issues or ParseIssues()
-    body = _as_mapping(data, "status", issues) or {}
-    printer = _obj(body, "printer", issues)
-    status_job = _obj(body, "job", issues)
-    raw_state = _str(printer, "state", issues)
+    body = as_mapping(data, "status", issues) or {}
+    printer = get_mapping(body, "printer", issues)
+    status_job = get_mapping(body, "job", issues)
+    raw_state = get_str(printer, "state", issues)
     status = map_v1_state(raw_state)
     if status is None:
         if raw_state is not None:
             issues.report("printer.state", raw_state)
         status = PrinterStatus.ERROR if printer is None else PrinterStatus.IDLE
 
-    job_id = _str(status_job, "id", issues)
+    job_id = get_str(status_job, "id", issues)
     if job_id is None and job is not None:
         job_id = job.job_id
     same_job = previous is not None and job_id is not None and previous.job_id == job_id
@@ -409,9 +242,9 @@ def parse_status(
     elif same_job and previous is not None:
         file = previous.file
 
-    progress = _float(status_job, "progress", issues)
-    time_remaining = _float(status_job, "time_remaining", issues)
-    time_printing = _float(status_job, "time_printing", issues)
+    progress = get_float(status_job, "progress", issues)
+    time_remaining = get_float(status_job, "time_remaining", issues)
+    time_printing = get_float(status_job, "time_printing", issues)
     if job is not None and job_id is not None and job.job_id == job_id:
         progress = progress if progress is not None else job.progress
         time_remaining = time_remaining if time_remaining is not None else job.time_remaining
@@ -429,33 +262,33 @@ def parse_status(
             time_remaining=time_remaining,
         )
 
-    camera = _obj(body, "camera", issues)
+    camera = get_mapping(body, "camera", issues)
     if camera_url is None and camera is not None:
         camera_url = "/api/v1/cameras/snap"
     extra: dict[str, object] = {"state": raw_state, "api": "v1"}
-    if (axis_z := _float(printer, "axis_z", issues)) is not None:
+    if (axis_z := get_float(printer, "axis_z", issues)) is not None:
         extra["axis_z"] = axis_z
-    if (storage := _storage(body.get("storage"), issues)) is not None:
+    if (storage := storage_list(body.get("storage"), issues)) is not None:
         extra["storage"] = storage
-    if (transfer := _obj(body, "transfer", issues)) is not None:
+    if (transfer := get_mapping(body, "transfer", issues)) is not None:
         extra["transfer"] = dict(transfer)
 
     return PrinterState(
         status=status,
         progress=progress,
-        remaining_time=_minutes(time_remaining),
+        remaining_time=to_minutes(time_remaining),
         job_start=job_start,
         job_end=job_end,
         file=file,
         job_id=job_id,
-        nozzle_temperature=_float(printer, "temp_nozzle", issues),
-        nozzle_target_temperature=_float(printer, "target_nozzle", issues),
-        bed_temperature=_float(printer, "temp_bed", issues),
-        bed_target_temperature=_float(printer, "target_bed", issues),
-        print_speed=_int(printer, "speed", issues),
-        flow=_int(printer, "flow", issues),
-        hotend_fan_rpm=_int(printer, "fan_hotend", issues),
-        print_fan_rpm=_int(printer, "fan_print", issues),
+        nozzle_temperature=get_float(printer, "temp_nozzle", issues),
+        nozzle_target_temperature=get_float(printer, "target_nozzle", issues),
+        bed_temperature=get_float(printer, "temp_bed", issues),
+        bed_target_temperature=get_float(printer, "target_bed", issues),
+        print_speed=get_int(printer, "speed", issues),
+        flow=get_int(printer, "flow", issues),
+        hotend_fan_rpm=get_int(printer, "fan_hotend", issues),
+        print_fan_rpm=get_int(printer, "fan_print", issues),
         external_spool=filament_slot(material),
         active_slot="external" if _material(material) else None,
         errors=_errors(status, printer, raw_state, issues),
@@ -468,13 +301,13 @@ def parse_status(
 def _legacy_status(
     printer: Mapping[str, Any] | None, job: Mapping[str, Any] | None, issues: ParseIssues
 ) -> tuple[PrinterStatus, str | None]:
-    state = _obj(printer, "state", issues)
-    flags = _obj(state, "flags", issues)
+    state = get_mapping(printer, "state", issues)
+    flags = get_mapping(state, "flags", issues)
     # The RPi PrusaLink adds the exact v1 state as flags.link_state.
-    link_state = _str(flags, "link_state", issues)
+    link_state = get_str(flags, "link_state", issues)
     if (mapped := map_v1_state(link_state)) is not None:
         return mapped, link_state
-    text = _str(state, "text", issues)
+    text = get_str(state, "text", issues)
     if (mapped := map_legacy_state(text)) is not None:
         return mapped, text
     if flags is not None:
@@ -489,7 +322,7 @@ def _legacy_status(
         ):
             if flags.get(flag) is True:
                 return mapped, text
-    job_text = _str(job, "state", issues)
+    job_text = get_str(job, "state", issues)
     if (mapped := map_legacy_state(job_text)) is not None:
         return mapped, job_text
     return PrinterStatus.IDLE, text or job_text
@@ -509,23 +342,23 @@ def parse_legacy(
     Legacy firmwares have no job id; a job is identified by its file path.
     """
     issues = issues or ParseIssues()
-    printer = _as_mapping(printer_data, "printer", issues)
-    body = _as_mapping(job_data, "legacy job", issues)
+    printer = as_mapping(printer_data, "printer", issues)
+    body = as_mapping(job_data, "legacy job", issues)
     status, raw_state = _legacy_status(printer, body, issues)
     if printer is None and body is not None:
         # Only /api/job answered: its state text is all we have.
-        status = map_legacy_state(_str(body, "state", issues)) or status
+        status = map_legacy_state(get_str(body, "state", issues)) or status
 
-    job = _obj(body, "job", issues)
-    file = _obj(job, "file", issues)
-    progress_obj = _obj(body, "progress", issues)
-    name = _str(file, "display", issues) or _str(file, "name", issues)
-    path = _str(file, "path", issues)
-    completion = _float(progress_obj, "completion", issues)
+    job = get_mapping(body, "job", issues)
+    file = get_mapping(job, "file", issues)
+    progress_obj = get_mapping(body, "progress", issues)
+    name = get_str(file, "display", issues) or get_str(file, "name", issues)
+    path = get_str(file, "path", issues)
+    completion = get_float(progress_obj, "completion", issues)
     # Buddy and the RPi PrusaLink report a fraction (0.37); OctoPrint itself reports percent.
     progress = None if completion is None else completion * 100 if completion <= 1 else completion
-    time_remaining = _float(progress_obj, "printTimeLeft", issues)
-    time_printing = _float(progress_obj, "printTime", issues)
+    time_remaining = get_float(progress_obj, "printTimeLeft", issues)
+    time_printing = get_float(progress_obj, "printTime", issues)
 
     job_key = path or name
     same_job = (
@@ -543,234 +376,48 @@ def parse_legacy(
             time_remaining=time_remaining,
         )
 
-    temperature = _obj(printer, "temperature", issues)
-    tool = _obj(temperature, "tool0", issues)
-    bed = _obj(temperature, "bed", issues)
-    telemetry = _obj(printer, "telemetry", issues)
-    nozzle = _first(
-        _float(tool, "actual", issues),
-        _float(telemetry, "temp-nozzle", issues),
-        _float(telemetry, "temp_nozzle", issues),
+    temperature = get_mapping(printer, "temperature", issues)
+    tool = get_mapping(temperature, "tool0", issues)
+    bed = get_mapping(temperature, "bed", issues)
+    telemetry = get_mapping(printer, "telemetry", issues)
+    nozzle = first_of(
+        get_float(tool, "actual", issues),
+        get_float(telemetry, "temp-nozzle", issues),
+        get_float(telemetry, "temp_nozzle", issues),
     )
-    bed_temp = _first(
-        _float(bed, "actual", issues),
-        _float(telemetry, "temp-bed", issues),
-        _float(telemetry, "temp_bed", issues),
+    bed_temp = first_of(
+        get_float(bed, "actual", issues),
+        get_float(telemetry, "temp-bed", issues),
+        get_float(telemetry, "temp_bed", issues),
     )
-    speed = _int(telemetry, "print-speed", issues)
+    speed = get_int(telemetry, "print-speed", issues)
     if speed is None:
-        speed = _int(progress_obj, "printSpeed", issues)
-    material = _material(_str(telemetry, "material", issues))
+        speed = get_int(progress_obj, "printSpeed", issues)
+    material = _material(get_str(telemetry, "material", issues))
     if material is None and printer is None and previous is not None:
         spool = previous.external_spool
         material = spool.material if spool is not None else None
 
     extra: dict[str, object] = {"state": raw_state, "api": "legacy", "job_key": job_key}
-    if (z := _float(telemetry, "z-height", issues)) is not None:
+    if (z := get_float(telemetry, "z-height", issues)) is not None:
         extra["axis_z"] = z
     return PrinterState(
         status=status,
         progress=progress,
-        remaining_time=_minutes(time_remaining),
+        remaining_time=to_minutes(time_remaining),
         job_start=job_start,
         job_end=job_end,
         file=name,
         nozzle_temperature=nozzle,
-        nozzle_target_temperature=_float(tool, "target", issues),
+        nozzle_target_temperature=get_float(tool, "target", issues),
         bed_temperature=bed_temp,
-        bed_target_temperature=_float(bed, "target", issues),
+        bed_target_temperature=get_float(bed, "target", issues),
         print_speed=speed,
-        flow=_int(progress_obj, "flow_factor", issues),
+        flow=get_int(progress_obj, "flow_factor", issues),
         external_spool=filament_slot(material),
         active_slot="external" if material else None,
         errors=_errors(status, None, raw_state, issues),
         camera_url=camera_url,
         thumbnail_url=previous.thumbnail_url if previous is not None else None,
         extra=extra,
-    )
-
-
-def printer_type(
-    version: Mapping[str, Any] | None, issues: ParseIssues | None = None
-) -> str | None:
-    """Return the Prusa printer type code ("1.4.0") from /api/version, if it has one."""
-    issues = issues or ParseIssues()
-    value = _str(version, "printer", issues)
-    if value is None or not re.fullmatch(r"\d+\.\d+\.\d+", value):
-        return None
-    return value
-
-
-def is_resin(version: Mapping[str, Any] | None, info: Mapping[str, Any] | None = None) -> bool:
-    """Return True for SLA printers (SL1, SL1S, M1), which we do not support."""
-    issues = ParseIssues()
-    code = printer_type(version, issues)
-    if code is not None and code.split(".")[0] == RESIN_TYPE:
-        return True
-    for source, key in (
-        (version, "text"),
-        (version, "original"),
-        (version, "hostname"),
-        (info, "hostname"),
-    ):
-        text = _str(source, key, issues)
-        if text is not None and _RESIN_RE.search(text.replace("-", " ").replace("_", " ")):
-            return True
-    return False
-
-
-def _model_from_text(text: str | None) -> str | None:
-    if not text:
-        return None
-    compact = re.sub(r"[\s._\-+]", "", text.lower())
-    compact = compact.replace("originalprusa", "").replace("prusalink", "").replace("prusa", "")
-    compact = compact.removeprefix("i3")
-    for hint, model in _MODEL_HINTS:
-        if hint in compact:
-            return model
-    return None
-
-
-def parse_printer_info(
-    version: object,
-    info: object,
-    *,
-    fallback_serial: str = "",
-    camera: bool = False,
-    legacy_only: bool = False,
-    issues: ParseIssues | None = None,
-) -> PrinterInfo:
-    """Build the device identity from `/api/version` and `/api/v1/info` (None on legacy-only)."""
-    issues = issues or ParseIssues()
-    ver = _as_mapping(version, "version", issues) or {}
-    inf = _as_mapping(info, "info", issues) or {}
-    hostname = _str(ver, "hostname", issues) or _str(inf, "hostname", issues)
-    serial = _str(inf, "serial", issues) or hostname or fallback_serial
-    code = printer_type(ver, issues)
-    model = PRINTER_TYPES.get(code) if code is not None else None
-    model = (
-        model
-        or _model_from_text(_str(ver, "original", issues))
-        or _model_from_text(_str(ver, "text", issues))
-        or _model_from_text(hostname)
-    )
-    # Old Buddy firmware does not report its version; `server` is PrusaLink's, not the firmware.
-    firmware = _str(ver, "firmware", issues)
-    server = _str(ver, "server", issues)
-    capabilities = Capability.PAUSE_RESUME_STOP
-    if camera:
-        capabilities |= Capability.CAMERA
-    if not legacy_only:
-        capabilities |= Capability.FANS_RPM
-    return PrinterInfo(
-        vendor=Vendor.PRUSA,
-        serial=serial,
-        model=model,
-        model_id=code,
-        firmware=firmware,
-        # The RPi PrusaLink reports the printer firmware; its own version is `server`.
-        hardware=f"PrusaLink {server}" if server and _str(ver, "original", issues) else None,
-        name=_str(inf, "name", issues) or hostname,
-        capabilities=capabilities,
-    )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PrusaFile:
-    """One entry of a `/api/v1/files/{storage}/{path}` folder listing."""
-
-    name: str
-    """Short (8.3) name, used in URLs."""
-    display_name: str
-    path: str
-    """Full path on the printer, e.g. ``/usb/BENCHY.GCO``."""
-    type: str
-    size: int | None = None
-    modified: datetime | None = None
-    read_only: bool | None = None
-    thumbnail_url: str | None = None
-    download_url: str | None = None
-
-
-def parse_files(data: object, folder: str, issues: ParseIssues | None = None) -> list[PrusaFile]:
-    """Parse a folder listing; ``folder`` is the listed path (``/usb``)."""
-    issues = issues or ParseIssues()
-    body = _as_mapping(data, "files", issues)
-    children = body.get("children") if body is not None else None
-    if children is None:
-        return []
-    if not isinstance(children, list):
-        issues.report("children", children)
-        return []
-    entries = (parse_file(child, folder, issues) for child in children)
-    return [entry for entry in entries if entry is not None]
-
-
-def parse_file(data: object, folder: str, issues: ParseIssues | None = None) -> PrusaFile | None:
-    """Parse one file or folder entry (a listing child, or the answer to a file GET/PUT)."""
-    issues = issues or ParseIssues()
-    entry = _as_mapping(data, "file", issues)
-    name = _str(entry, "name", issues)
-    if entry is None or name is None:
-        return None
-    refs = _obj(entry, "refs", issues)
-    stamp = _float(entry, "m_timestamp", issues)
-    read_only = entry.get("ro", entry.get("read_only"))
-    base = "/" + folder.strip("/")
-    return PrusaFile(
-        name=name,
-        display_name=_str(entry, "display_name", issues) or name,
-        path=f"{base.rstrip('/')}/{name}",
-        type=_str(entry, "type", issues) or "FILE",
-        size=_int(entry, "size", issues),
-        modified=datetime.fromtimestamp(stamp, UTC) if stamp is not None and stamp >= 0 else None,
-        read_only=read_only if isinstance(read_only, bool) else None,
-        thumbnail_url=_str(refs, "thumbnail", issues),
-        download_url=_str(refs, "download", issues),
-    )
-
-
-def parse_storage(data: object, issues: ParseIssues | None = None) -> list[dict[str, Any]]:
-    """Parse `/api/v1/storage` (``storage_list``) or a status ``storage`` (object or list)."""
-    issues = issues or ParseIssues()
-    body = _as_mapping(data, "storage", issues)
-    if body is None:
-        return _storage(data, issues) or []
-    if "storage_list" in body:
-        return _storage(body.get("storage_list"), issues) or []
-    return _storage(body, issues) or []
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Transfer:
-    """A file transfer in progress (`/api/v1/transfer`)."""
-
-    transfer_id: str | None
-    type: str | None
-    display_name: str | None
-    path: str | None
-    size: int | None
-    progress: float | None
-    remaining_time: int | None
-    """Minutes."""
-    to_print: bool | None
-
-
-def parse_transfer(data: object, issues: ParseIssues | None = None) -> Transfer | None:
-    """Parse `/api/v1/transfer`; None when there is none (204)."""
-    issues = issues or ParseIssues()
-    body = _as_mapping(data, "transfer", issues)
-    if not body:
-        return None
-    to_print = body.get("to_print")
-    return Transfer(
-        transfer_id=_str(body, "id", issues),
-        type=_str(body, "type", issues),
-        display_name=_str(body, "display_name", issues),
-        path=_str(body, "path", issues),
-        # `size` is a string in the spec ("Bytes"), a number on some firmwares.
-        size=_int(body, "size", issues),
-        progress=_float(body, "progress", issues),
-        remaining_time=_minutes(_float(body, "time_remaining", issues)),
-        to_print=to_print if isinstance(to_print, bool) else None,
     )
