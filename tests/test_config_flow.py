@@ -10,6 +10,7 @@ from homeassistant.config_entries import (
     SOURCE_DHCP,
     SOURCE_INTEGRATION_DISCOVERY,
     SOURCE_USER,
+    ConfigEntry,
 )
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
@@ -24,8 +25,15 @@ from custom_components.printernizer.const import (
     CONF_AUTO_DOWNLOAD_MAX_MB,
     CONF_CAMERA,
     CONF_CERT_PIN,
+    CONF_ELECTRICITY_PRICE,
+    CONF_ELECTRICITY_PRICE_ENTITY,
+    CONF_FILAMENT_PRICE,
+    CONF_FILAMENT_PRICES,
     CONF_IDLE_INTERVAL,
+    CONF_JOB_RETENTION_DAYS,
     CONF_MAC,
+    CONF_POWER,
+    CONF_POWER_ENTITY,
     CONF_PRINTER_TYPE,
     CONF_PRINTING_INTERVAL,
     CONF_SERIAL,
@@ -397,11 +405,23 @@ async def test_prusa_reconfigure(
 # ---------------------------------------------------------------------------- options
 
 
+async def _options(hass: HomeAssistant, entry: ConfigEntry, step: str) -> dict[str, Any]:
+    """Open the options of ``entry`` and pick ``step`` from the menu."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == [entry.data[CONF_PRINTER_TYPE], "analytics"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": step}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == step
+    return result
+
+
 async def test_bambu_options(hass: HomeAssistant, bambu_printer: BambuSimulator) -> None:
     """Certificate checks can be switched off (for MQTT proxies) and on again."""
     entry = await setup_printer(hass, bambu_printer)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["step_id"] == "bambu"
+    result = await _options(hass, entry, "bambu")
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_VERIFY_TLS: False}
     )
@@ -412,8 +432,7 @@ async def test_bambu_options(hass: HomeAssistant, bambu_printer: BambuSimulator)
 async def test_prusa_options(hass: HomeAssistant, prusa_printer: PrusaLinkSimulator) -> None:
     """Poll intervals are stored as whole seconds."""
     entry = await setup_printer(hass, prusa_printer)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["step_id"] == "prusa"
+    result = await _options(hass, entry, "prusa")
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_PRINTING_INTERVAL: 4.0, CONF_IDLE_INTERVAL: 60.0}
     )
@@ -426,7 +445,7 @@ async def test_file_and_camera_options(
 ) -> None:
     """Camera on/off and auto-download with its bounds, for both kinds of printer."""
     bambu = await setup_printer(hass, bambu_printer)
-    result = await hass.config_entries.options.async_init(bambu.entry_id)
+    result = await _options(hass, bambu, "bambu")
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
@@ -446,7 +465,7 @@ async def test_file_and_camera_options(
         CONF_AUTO_DOWNLOAD_MAX_MB: 500,
     }
     # The form suggests what is stored.
-    result = await hass.config_entries.options.async_init(bambu.entry_id)
+    result = await _options(hass, bambu, "bambu")
     schema = result["data_schema"].schema
     suggested = {
         str(key): key.description["suggested_value"]
@@ -458,7 +477,7 @@ async def test_file_and_camera_options(
     await hass.config_entries.options.async_configure(result["flow_id"], {CONF_VERIFY_TLS: True})
 
     prusa = await setup_printer(hass, prusa_printer)
-    result = await hass.config_entries.options.async_init(prusa.entry_id)
+    result = await _options(hass, prusa, "prusa")
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
@@ -474,3 +493,114 @@ async def test_file_and_camera_options(
         CONF_CAMERA: True,
         CONF_AUTO_DOWNLOAD: False,
     }
+
+
+async def test_analytics_options(hass: HomeAssistant, prusa_printer: PrusaLinkSimulator) -> None:
+    """Prices, power and retention: stored typed, suggested again, cleared, kept by other steps."""
+    entry = await setup_printer(hass, prusa_printer, options={CONF_PRINTING_INTERVAL: 4})
+    result = await _options(hass, entry, "analytics")
+    assert result["description_placeholders"] == {"currency": "EUR", "watts": "80"}
+
+    values: dict[str, Any] = {
+        CONF_FILAMENT_PRICE: 20.0,
+        "filament_price_petg": 25.0,
+        "filament_prices_other": "pva=80; PLA-CF: 35.5",
+        CONF_ELECTRICITY_PRICE: 0.3,
+        CONF_ELECTRICITY_PRICE_ENTITY: "sensor.electricity_price",
+        CONF_POWER: 120.0,
+        CONF_POWER_ENTITY: "sensor.plug_power",
+        CONF_JOB_RETENTION_DAYS: 90.0,
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**values, "filament_prices_other": "PVA 80"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"filament_prices_other": "invalid_material_prices"}
+    result = await hass.config_entries.options.async_configure(result["flow_id"], values)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert dict(entry.options) == {
+        CONF_PRINTING_INTERVAL: 4,
+        CONF_FILAMENT_PRICE: 20.0,
+        CONF_FILAMENT_PRICES: {"PVA": 80.0, "PLA-CF": 35.5, "PETG": 25.0},
+        CONF_ELECTRICITY_PRICE: 0.3,
+        CONF_ELECTRICITY_PRICE_ENTITY: "sensor.electricity_price",
+        CONF_POWER: 120.0,
+        CONF_POWER_ENTITY: "sensor.plug_power",
+        CONF_JOB_RETENTION_DAYS: 90,
+    }
+
+    # The form suggests what is stored; emptied fields are removed.
+    result = await _options(hass, entry, "analytics")
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if (key.description or {}).get("suggested_value") is not None
+    }
+    assert suggested == {
+        **values,
+        "filament_prices_other": "PVA=80; PLA-CF=35.5",
+        CONF_JOB_RETENTION_DAYS: 90,
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_FILAMENT_PRICE: 18.0, "filament_prices_other": " ; "}
+    )
+    await hass.async_block_till_done()
+    assert dict(entry.options) == {CONF_PRINTING_INTERVAL: 4, CONF_FILAMENT_PRICE: 18.0}
+
+    # Saving the printer's own options keeps the analytics options.
+    result = await _options(hass, entry, "prusa")
+    await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_PRINTING_INTERVAL: 6.0, CONF_IDLE_INTERVAL: 30.0}
+    )
+    await hass.async_block_till_done()
+    assert dict(entry.options) == {
+        CONF_PRINTING_INTERVAL: 6,
+        CONF_IDLE_INTERVAL: 30,
+        CONF_FILAMENT_PRICE: 18.0,
+    }
+
+
+async def test_analytics_options_of_unloaded_printer(hass: HomeAssistant) -> None:
+    """A printer that is not loaded has no known model: its default power is not shown."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="01P00A000000001",
+        data={
+            CONF_PRINTER_TYPE: "bambu",
+            CONF_HOST: CLOSED,
+            CONF_SERIAL: "01P00A000000001",
+            CONF_ACCESS_CODE: "12345678",
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await _options(hass, entry, "analytics")
+    assert result["description_placeholders"] == {"currency": "EUR", "watts": "?"}
+
+
+async def test_bambu_reauth_with_changed_certificate(
+    hass: HomeAssistant, bambu_printer: BambuSimulator
+) -> None:
+    """Reauth checks the pinned key too: another key is a TLS error, not a new pin."""
+    entry = await setup_printer(hass, bambu_printer)
+    await bambu_printer.change_certificate()
+    result = await entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACCESS_CODE: bambu_printer.access_code}
+    )
+    assert result["errors"] == {"base": "tls_failed"}
+
+
+async def test_bambu_flow_without_version_answer(
+    hass: HomeAssistant, bambu_printer: BambuSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A printer that does not answer get_version is named from its serial number."""
+    monkeypatch.setattr("custom_components.printernizer.validation.VERSION_WAIT", 0.2)
+    monkeypatch.setattr("custom_components.printernizer.bambu_coordinator.FIRST_REPORT_WAIT", 0.2)
+    bambu_printer.stall(until_reconnect=False)
+    result = await _start(hass, "bambu")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _bambu_input(bambu_printer)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"X1 Carbon {bambu_printer.serial[-4:]}"
