@@ -55,7 +55,7 @@ def database(tmp_path: Path) -> JobDatabase:
 def test_fresh_database(tmp_path: Path) -> None:
     """A new file gets the latest schema, in WAL mode."""
     db = JobDatabase.open(tmp_path / DATABASE_NAME)
-    assert db.version == SCHEMA_VERSION == 2
+    assert db.version == SCHEMA_VERSION == 3
     assert db.moved_aside is None
     db.close()
     connection = sqlite3.connect(tmp_path / DATABASE_NAME)
@@ -164,7 +164,7 @@ def test_migration_from_schema_1(tmp_path: Path) -> None:
     connection.close()
 
     db = JobDatabase.open(path)
-    assert db.version == 2
+    assert db.version == SCHEMA_VERSION
     job = db.get_job("old")
     assert job is not None
     assert (job.file, job.status, job.started, job.duration) == (

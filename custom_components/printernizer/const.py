@@ -18,7 +18,9 @@ CONF_VERIFY_TLS: Final = "verify_tls"
 CONF_MAC: Final = "mac"
 CONF_PRINTING_INTERVAL: Final = "printing_interval"
 CONF_IDLE_INTERVAL: Final = "idle_interval"
-DEFAULT_PRINTING_INTERVAL: Final = 5
+# Six seconds keeps a printing Buddy board at about 10 requests a minute, digest nonce renewals
+# (every 5 minutes) and the occasional job or filament read included.
+DEFAULT_PRINTING_INTERVAL: Final = 6
 DEFAULT_IDLE_INTERVAL: Final = 30
 CONF_PORT: Final = "port"
 
@@ -32,6 +34,22 @@ MANUFACTURERS: Final = {Vendor.BAMBU: "Bambu Lab", Vendor.PRUSA: "Prusa Research
 # Jobs and history
 CONF_JOB_RETENTION_DAYS: Final = "job_retention_days"
 """Days an ended job is kept in the job history (unset or 0: forever)."""
+
+# Analytics: prices and energy (options; prices are in the Home Assistant currency)
+CONF_FILAMENT_PRICE: Final = "filament_price"
+"""Option: price per kg of filament of any material without a price of its own."""
+CONF_FILAMENT_PRICES: Final = "filament_prices"
+"""Option: price per kg by material, e.g. ``{"PETG": 25.0}`` (upper-case material names)."""
+CONF_ELECTRICITY_PRICE: Final = "electricity_price"
+"""Option: price per kWh (used when no price entity is set or it has no value)."""
+CONF_ELECTRICITY_PRICE_ENTITY: Final = "electricity_price_entity"
+"""Option: entity whose state is the current price per kWh (time-weighted over each job)."""
+CONF_POWER: Final = "power"
+"""Option: average draw of the printer in W while printing (default: per model)."""
+CONF_POWER_ENTITY: Final = "power_entity"
+"""Option: power (W) or energy (kWh) sensor of the printer's plug; measures each job."""
+FILAMENT_MATERIALS: Final = ("PLA", "PETG", "ABS", "ASA", "TPU", "PA", "PC")
+"""Materials with their own price field in the options (others as ``MATERIAL=price`` text)."""
 
 # Files, pictures and cameras
 CONF_FTPS_PORT: Final = "ftps_port"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -9,14 +11,17 @@ from typing import Any, Final
 
 from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .const import CONF_JOB_RETENTION_DAYS, DOMAIN, LOGGER
 from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
+from .energy import CostSettings, JobCosts, Snapshot, signal_totals
 from .jobs import (
     ANNOUNCED_EVENT_TYPES,
+    END_STATUSES,
     Job,
     JobChange,
     JobEventType,
@@ -90,11 +95,34 @@ class JobRecorder:
         self.tracker = JobTracker(coordinator.serial)
         self._listeners: list[JobListener] = []
         self._unsubscribe: list[CALLBACK_TYPE] = []
+        self.costs = JobCosts(
+            hass,
+            CostSettings.from_options(coordinator.config_entry.options, coordinator.info),
+        )
+        # Ended jobs wait here for their energy and cost (the recorder is asked in its
+        # executor); changes behind one wait too, so that they are announced in order.
+        self._ending: deque[tuple[JobChange, Snapshot]] = deque()
+        self._worker: asyncio.Task[None] | None = None
+        self._completed: Job | None = None
+        """The last job completed with energy and cost (the tracker keeps it without)."""
 
     @property
     def last_job(self) -> Job | None:
         """Return the job that ended last."""
-        return self.tracker.last_closed
+        return self._with_costs(self.tracker.last_closed)
+
+    def _with_costs(self, job: Job | None) -> Job | None:
+        """Return ``job`` with the energy and cost worked out when it ended."""
+        done = self._completed
+        if job is None or done is None or job.id != done.id:
+            return job
+        return replace(
+            job,
+            energy_kwh=done.energy_kwh,
+            energy_estimated=done.energy_estimated,
+            cost=done.cost,
+            currency=done.currency,
+        )
 
     async def async_start(self) -> None:
         """Pick up the open job of an earlier run, then follow the printer."""
@@ -109,6 +137,8 @@ class JobRecorder:
                 replace(stale, status=JobStatus.INTERRUPTED, ended=stale.last_seen or now)
             )
         self.tracker.restore(open_jobs[0] if open_jobs else None, last)
+        self.costs.live.keep_since = open_jobs[0].started if open_jobs else None
+        self._unsubscribe.append(self.costs.live.async_start())
         self._unsubscribe.append(self.coordinator.async_add_listener(self._handle_update))
         self._unsubscribe.append(
             async_track_time_interval(
@@ -154,11 +184,50 @@ class JobRecorder:
             state, available=coordinator.last_update_success, now=dt_util.utcnow()
         )
         for change in changes:
+            self._dispatch(change)
+        job = self.tracker.job
+        self.costs.live.keep_since = job.started if job is not None else None
+
+    def _dispatch(self, change: JobChange) -> None:
+        """Apply a change now, or after the ended jobs before it got their energy and cost."""
+        ended = change.job.status in END_STATUSES
+        if not ended and not self._ending:
+            self._apply(change)
+            return
+        self._ending.append((change, self.costs.snapshot() if ended else {}))
+        if self._worker is None or self._worker.done():
+            # Eager: without the recorder the costs are known at once, before this returns.
+            self._worker = self.hass.async_create_task(
+                self._async_complete_ended(),
+                f"{DOMAIN} job costs {self.coordinator.printer_name}",
+                eager_start=True,
+            )
+
+    async def _async_complete_ended(self) -> None:
+        while self._ending:
+            change, live = self._ending[0]
+            if change.job.status in END_STATUSES:
+                job = await self.costs.async_complete(change.job, live)
+                latest = self.tracker.last_closed
+                if latest is not None and latest.id == job.id:
+                    # With the file details that may have arrived meanwhile.
+                    job = self.costs.recost(
+                        replace(
+                            latest,
+                            energy_kwh=job.energy_kwh,
+                            energy_estimated=job.energy_estimated,
+                        )
+                    )
+                self._completed = job
+                change = JobChange(change.type, job)
+            self._ending.popleft()
             self._apply(change)
 
     def _apply(self, change: JobChange) -> None:
         job = change.job
         self.store.async_save_job(job)
+        if job.ended is not None:
+            async_dispatcher_send(self.hass, signal_totals(job.printer))
         if change.type is JobEventType.STARTED and job.file:
             self.store.async_save_file(job.printer, job.file, seen=job.started, printed=True)
             self.coordinator.config_entry.async_create_background_task(
@@ -185,8 +254,17 @@ class JobRecorder:
             material=None if metadata is None else metadata.material,
             thumbnail=info.thumbnail_path,
         )
-        if updated is not None:
-            self.store.async_save_job(updated)
+        if updated is None:
+            return
+        if updated.ended is not None:
+            if any(change.job.id == job_id for change, _ in self._ending):
+                return  # the job's costs are being worked out; they include these details
+            completed = self._with_costs(updated)
+            assert completed is not None
+            updated = self._completed = self.costs.recost(completed)
+        self.store.async_save_job(updated)
+        if updated.ended is not None:
+            async_dispatcher_send(self.hass, signal_totals(updated.printer))
 
     def event_data(self, job: Job) -> dict[str, Any]:
         """Return the payload of a job event."""

@@ -39,7 +39,7 @@ REQUEST_TIMEOUT = 10.0
 
 
 class PrusaCoordinator(PrinternizerCoordinator):
-    """Polls about every 5 s while a job runs, every 30 s idle, backing off to 5 min when away."""
+    """Polls about every 6 s while a job runs, every 30 s idle, backing off to 5 min when away."""
 
     vendor = Vendor.PRUSA
 

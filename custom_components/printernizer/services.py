@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 
+from .analytics_actions import async_setup_analytics_services
 from .const import DOMAIN
 from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
 from .file_actions import async_setup_file_services
@@ -66,3 +67,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     async_setup_job_services(hass)
     async_setup_file_services(hass)
+    async_setup_analytics_services(hass)

@@ -28,6 +28,7 @@ from typing import Any, Final
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 
+from .analytics import Totals
 from .const import DOMAIN
 from .jobs import Job, JobStatus
 
@@ -86,6 +87,21 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "CREATE INDEX jobs_started ON jobs (started)",
         "CREATE INDEX jobs_open ON jobs (printer) WHERE ended IS NULL",
     ),
+    # 3: analytics totals per printer: when they were last reset, and what retention removed
+    # since then (so that the total_* sensors never decrease when old jobs are purged).
+    (
+        """CREATE TABLE printer_totals (
+            printer TEXT PRIMARY KEY,
+            reset_at REAL,
+            jobs INTEGER NOT NULL DEFAULT 0,
+            finished INTEGER NOT NULL DEFAULT 0,
+            print_seconds REAL NOT NULL DEFAULT 0,
+            filament_g REAL NOT NULL DEFAULT 0,
+            energy_kwh REAL NOT NULL DEFAULT 0,
+            cost REAL NOT NULL DEFAULT 0
+        ) WITHOUT ROWID""",
+        "CREATE INDEX jobs_printer_ended ON jobs (printer, ended) WHERE ended IS NOT NULL",
+    ),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -122,6 +138,17 @@ _UPSERT_JOB: Final = (
     + ", ".join(f"{column} = excluded.{column}" for column in _JOB_COLUMNS[1:])
 )
 _CORRUPT_CODES: Final = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+# What the ended jobs of one printer add up to (the same columns as printer_totals).
+_SUMS: Final = (
+    "count(*), total(status = 'finished'), "
+    "total(max(0, coalesce(duration, 0) - coalesce(paused_seconds, 0))), "
+    "total(filament_g), total(energy_kwh), total(cost)"
+)
+# Ended jobs that count for the totals: after the printer's last reset.
+_COUNTED: Final = (
+    "printer = :printer AND ended IS NOT NULL AND ended > coalesce("
+    "(SELECT reset_at FROM printer_totals WHERE printer = :printer), -1e300)"
+)
 
 
 class StoreError(Exception):
@@ -352,13 +379,88 @@ class JobDatabase:
         return None if row is None else _row_job(row)
 
     def purge(self, printer: str, before: datetime) -> int:
-        """Delete the ended jobs of ``printer`` that started before ``before``; return how many."""
+        """Delete the ended jobs of ``printer`` that started before ``before``; return how many.
+
+        What they add to the printer's totals is kept in ``printer_totals`` (same transaction).
+        """
+        params = {"printer": printer, "before": before.timestamp()}
         with _transaction(self._db):
+            sums = self._db.execute(
+                f"SELECT {_SUMS} FROM jobs WHERE {_COUNTED} AND started < :before",  # noqa: S608
+                params,
+            ).fetchone()
+            if sums[0]:
+                self._db.execute(
+                    """INSERT INTO printer_totals
+                        (printer, jobs, finished, print_seconds, filament_g, energy_kwh, cost)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (printer) DO UPDATE SET
+                        jobs = jobs + excluded.jobs,
+                        finished = finished + excluded.finished,
+                        print_seconds = print_seconds + excluded.print_seconds,
+                        filament_g = filament_g + excluded.filament_g,
+                        energy_kwh = energy_kwh + excluded.energy_kwh,
+                        cost = cost + excluded.cost""",
+                    (printer, *sums),
+                )
             cursor = self._db.execute(
-                "DELETE FROM jobs WHERE printer = ? AND ended IS NOT NULL AND started < ?",
-                (printer, before.timestamp()),
+                "DELETE FROM jobs WHERE printer = :printer AND ended IS NOT NULL"
+                " AND started < :before",
+                params,
             )
         return cursor.rowcount
+
+    # ------------------------------------------------------------------ analytics
+
+    def jobs_in_window(
+        self, printers: Sequence[str] | None, start: datetime | None, end: datetime
+    ) -> list[Job]:
+        """Return the jobs that occupied a printer within ``[start, end)`` (open ones too)."""
+        clauses = ["started < ?"]
+        params: list[Any] = [end.timestamp()]
+        if start is not None:
+            clauses.append("(ended IS NULL OR ended > ?)")
+            params.append(start.timestamp())
+        if printers is not None:
+            clauses.append(f"printer IN ({', '.join('?' for _ in printers)})")
+            params.extend(printers)
+        sql = f"{_SELECT_JOBS} WHERE {' AND '.join(clauses)} ORDER BY started, id"
+        return [_row_job(row) for row in self._db.execute(sql, params)]
+
+    def totals(self, printer: str) -> Totals:
+        """Return what ``printer`` did since its last reset (kept across retention)."""
+        sums = self._db.execute(
+            f"SELECT {_SUMS} FROM jobs WHERE {_COUNTED}",  # noqa: S608 - constants
+            {"printer": printer},
+        ).fetchone()
+        kept = self._db.execute(
+            "SELECT reset_at, jobs, finished, print_seconds, filament_g, energy_kwh, cost"
+            " FROM printer_totals WHERE printer = ?",
+            (printer,),
+        ).fetchone()
+        carried = tuple(kept)[1:] if kept is not None else (0, 0, 0.0, 0.0, 0.0, 0.0)
+        jobs, finished, seconds, grams, kwh, cost = (
+            now + before for now, before in zip(sums, carried, strict=True)
+        )
+        return Totals(
+            jobs=int(jobs),
+            finished=int(finished),
+            print_seconds=seconds,
+            filament_g=grams,
+            energy_kwh=kwh,
+            cost=cost,
+            last_reset=_dt(kept["reset_at"]) if kept is not None else None,
+        )
+
+    def reset_totals(self, printer: str, at: datetime) -> None:
+        """Start the totals of ``printer`` from zero at ``at`` (the job history stays)."""
+        with _transaction(self._db):
+            self._db.execute(
+                """INSERT INTO printer_totals (printer, reset_at) VALUES (?, ?)
+                ON CONFLICT (printer) DO UPDATE SET reset_at = excluded.reset_at, jobs = 0,
+                    finished = 0, print_seconds = 0, filament_g = 0, energy_kwh = 0, cost = 0""",
+                (printer, at.timestamp()),
+            )
 
     # ------------------------------------------------------------------ files
 
@@ -588,6 +690,23 @@ class JobStore:
     async def async_purge(self, printer: str, before: datetime) -> int:
         """Delete a printer's ended jobs that started before ``before``."""
         return await self._run(self.database.purge, printer, before)
+
+    async def async_jobs_in_window(
+        self, printers: Sequence[str] | None, start: datetime | None, end: datetime
+    ) -> list[Job]:
+        """Return the jobs that occupied a printer within a period (pending writes included)."""
+        await self.async_flush()
+        return await self._run(self.database.jobs_in_window, printers, start, end)
+
+    async def async_totals(self, printer: str) -> Totals:
+        """Return a printer's totals since its last reset (pending writes included)."""
+        await self.async_flush()
+        return await self._run(self.database.totals, printer)
+
+    async def async_reset_totals(self, printer: str, at: datetime) -> None:
+        """Reset a printer's totals."""
+        await self.async_flush()
+        await self._run(self.database.reset_totals, printer, at)
 
     async def async_files(self, printer: str) -> list[PrinterFile]:
         """Return the files seen on a printer."""
