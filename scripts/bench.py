@@ -168,13 +168,14 @@ async def bench_bambu(hass: HomeAssistant, args: argparse.Namespace) -> dict[str
         lag = LoopLag()
         lag.start()
         profiler = cProfile.Profile() if args.profile else None
-        wall0, cpu0 = time.monotonic(), time.process_time()
+        wall0, cpu0, thread0 = time.monotonic(), time.process_time(), time.thread_time()
         if profiler:
             profiler.enable()
         sent = (await replay.command(f"go {args.seconds}"))["messages"]
         await asyncio.sleep(0.5)
         await hass.async_block_till_done()
         wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
+        main_cpu = time.thread_time() - thread0
         if profiler:
             profiler.disable()
             profiler.dump_stats(args.profile)
@@ -193,6 +194,7 @@ async def bench_bambu(hass: HomeAssistant, args: argparse.Namespace) -> dict[str
             "us_per_message": round(work / max(received, 1) * 1e6, 1),
             "state_writes_per_message": round(writes / max(received, 1), 3),
             "cpu_percent_of_one_core": round(cpu / wall * 100, 2),
+            "event_loop_cpu_percent": round(main_cpu / wall * 100, 2),
             "idle_cpu_percent_of_one_core": round(idle_cpu_rate * 100, 2),
             "loop_lag_p99_ms": round(lag_p99, 2),
             "memory_per_printer_mb": round(memory, 2),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_HOST
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryNotReady,
@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 type PrinternizerConfigEntry = ConfigEntry[PrinternizerCoordinator]
 
 _COMPARED_FIELDS = tuple(field.name for field in dataclasses.fields(PrinterState) if field.compare)
+
+
+@callback
+def _ignore() -> None:
+    """Do nothing (a placeholder listener)."""
 
 
 @contextmanager
@@ -86,9 +91,11 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinterState]):
         self.device_id: str | None = None
         # Logged once when the printer goes away and once when it returns.
         self._unavailable_logged = False
-        # What the update being dispatched changed; entities that depend on none of it skip
-        # their work. None means "anything may have changed".
+        # What the update being dispatched changed; entities that depend on none of it are not
+        # called at all. None means "anything may have changed".
         self.changed_fields: frozenset[str] | None = None
+        self._field_listeners: list[tuple[frozenset[str], CALLBACK_TYPE]] = []
+        self._dispatched_available: bool | None = None
         # Files, job pictures and metadata (set up by __init__: files.create_printer_files).
         self.files: PrinterFiles | None = None
 
@@ -99,11 +106,40 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinterState]):
         self.async_set_updated_data(state)
 
     @callback
+    def async_add_field_listener(
+        self, fields: frozenset[str], update_callback: CALLBACK_TYPE
+    ) -> CALLBACK_TYPE:
+        """Listen for updates that change any of ``fields`` (and for every full update).
+
+        A Bambu printer pushes about once a second and most reports change one value; calling
+        only the entities that show it keeps the per-message cost flat in the number of entities.
+        """
+        # A plain listener too, so the coordinator keeps polling while entities listen.
+        remove_plain = self.async_add_listener(_ignore)
+        listener = (fields, update_callback)
+        self._field_listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            remove_plain()
+            self._field_listeners.remove(listener)
+
+        return remove
+
+    @callback
     @override
     def async_update_listeners(self) -> None:
-        """Dispatch to the entities; afterwards nothing is known about the next update."""
+        """Dispatch to the listeners; afterwards nothing is known about the next update."""
+        changed = self.changed_fields
+        if self.last_update_success is not self._dispatched_available:
+            # Availability changed: every entity has something new to show.
+            changed = None
+            self._dispatched_available = self.last_update_success
         try:
             super().async_update_listeners()
+            for fields, update_callback in list(self._field_listeners):
+                if changed is None or not changed.isdisjoint(fields):
+                    update_callback()
         finally:
             self.changed_fields = None
 

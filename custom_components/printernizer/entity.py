@@ -7,7 +7,7 @@ from typing import override
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.helpers.update_coordinator import BaseCoordinatorEntity, CoordinatorEntity
 
 from .coordinator import PrinternizerCoordinator
 
@@ -38,7 +38,6 @@ class PrinternizerEntity(CoordinatorEntity[PrinternizerCoordinator]):
         self._attr_unique_id = f"{coordinator.serial}_{unique_key or description.key}"
         self._attr_device_info = device_info or coordinator.device_info
         self._written: object = _UNSET
-        self._written_available: bool | None = None
         # The PrinterState fields this entity shows; None: recompute on every update.
         self._fields: frozenset[str] | None = getattr(description, "fields", None)
 
@@ -53,26 +52,23 @@ class PrinternizerEntity(CoordinatorEntity[PrinternizerCoordinator]):
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Compute the first state before it is written."""
-        self._written_available = self.available
-        self._written = (self._written_available, self._update_from_state())
-        await super().async_added_to_hass()
+        """Compute the first state; listen only to the fields shown, where they are known."""
+        self._written = (self.available, self._update_from_state())
+        if self._fields is None:
+            await super().async_added_to_hass()
+            return
+        # The coordinator entity base would listen to every update; register by field instead.
+        await super(BaseCoordinatorEntity, self).async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.async_add_field_listener(self._fields, self._handle_coordinator_update)
+        )
 
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
         """Write the state only when what the entity shows changed."""
         available = self.available
-        changed = self.coordinator.changed_fields
-        if (
-            changed is not None
-            and self._fields is not None
-            and available is self._written_available
-            and changed.isdisjoint(self._fields)
-        ):
-            return
         shown = (available, self._update_from_state())
         if shown != self._written:
             self._written = shown
-            self._written_available = available
             self.async_write_ha_state()

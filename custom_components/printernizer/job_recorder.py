@@ -37,6 +37,22 @@ EVENT_JOB_PREFIX: Final = f"{DOMAIN}_job_"
 PURGE_INTERVAL: Final = timedelta(days=1)
 # Until the printer reported anything, its coordinator holds this; it says nothing about jobs.
 _NOTHING_REPORTED: Final = PrinterState()
+# What job tracking reads; reports that change only temperatures or fans skip it.
+_JOB_FIELDS: Final = frozenset(
+    {
+        "status",
+        "job_id",
+        "file",
+        "job_start",
+        "job_end",
+        "progress",
+        "active_slot",
+        "ams_units",
+        "external_spool",
+        "external_left_spool",
+        "thumbnail_url",
+    }
+)
 
 type JobListener = Callable[[JobChange], None]
 
@@ -139,7 +155,9 @@ class JobRecorder:
         self.tracker.restore(open_jobs[0] if open_jobs else None, last)
         self.costs.live.keep_since = open_jobs[0].started if open_jobs else None
         self._unsubscribe.append(self.costs.live.async_start())
-        self._unsubscribe.append(self.coordinator.async_add_listener(self._handle_update))
+        self._unsubscribe.append(
+            self.coordinator.async_add_field_listener(_JOB_FIELDS, self._handle_update)
+        )
         self._unsubscribe.append(
             async_track_time_interval(
                 self.hass, self._async_purge, PURGE_INTERVAL, cancel_on_shutdown=True

@@ -72,7 +72,11 @@ RECONNECT_MAX_DELAY: Final = 60.0
 MAX_PAYLOAD_BYTES: Final = 1024 * 1024
 # Bound the work done per reader wake-up so a flooding peer cannot starve the event loop.
 _MAX_READS_PER_WAKEUP: Final = 1000
-_MISC_INTERVAL: Final = 1.0
+# paho's housekeeping (keep-alive pings, timeouts) needs to run a few times per keep-alive period;
+# more often only costs wake-ups, which add up over a farm of printers.
+_MISC_INTERVAL_MAX: Final = 5.0
+# Silence is checked this often at most; the watchdog's own periods are a minute.
+_SUPERVISE_INTERVAL_MAX: Final = 10.0
 
 # CONNACK reason codes (as paho maps MQTT 3.1.1 return codes 4 and 5) meaning "wrong access code".
 _AUTH_FAILURE_NAMES: Final = frozenset({"Bad user name or password", "Not authorized"})
@@ -153,6 +157,7 @@ class BambuClient:
         self.on_connection_change = on_connection_change
         self.on_error = on_error
         self._keepalive = keepalive
+        self._misc_interval = max(0.1, min(_MISC_INTERVAL_MAX, keepalive / 4))
         self._connect_timeout = connect_timeout
         self._command_timeout = command_timeout
         self._watchdog_timeout = watchdog_timeout
@@ -336,7 +341,10 @@ class BambuClient:
         """Wait until the connection drops; poke and then drop a silent printer."""
         lost = self._lost_event
         poked_at: float | None = None
-        interval = max(0.01, min(1.0, self._watchdog_timeout / 4, self._watchdog_grace / 4))
+        interval = max(
+            0.01,
+            min(_SUPERVISE_INTERVAL_MAX, self._watchdog_timeout / 4, self._watchdog_grace / 4),
+        )
         while self._is_up():
             try:
                 async with asyncio.timeout(interval):
@@ -542,7 +550,7 @@ class BambuClient:
         self._sock = sock
         loop.add_reader(sock, self._read_ready, client)
         if self._misc_handle is None:
-            self._misc_handle = loop.call_later(_MISC_INTERVAL, self._misc, client)
+            self._misc_handle = loop.call_later(self._misc_interval, self._misc, client)
 
     def _on_socket_close(self, client: mqtt.Client, _userdata: Any, sock: Any) -> None:
         self._in_loop(self._socket_closed, client, sock)
@@ -600,7 +608,7 @@ class BambuClient:
         if client is not self._mqttc:
             return
         if client.loop_misc() == MQTTErrorCode.MQTT_ERR_SUCCESS and client is self._mqttc:
-            self._misc_handle = self._event_loop.call_later(_MISC_INTERVAL, self._misc, client)
+            self._misc_handle = self._event_loop.call_later(self._misc_interval, self._misc, client)
 
     # ------------------------------------------------------------------ MQTT callbacks
 
