@@ -153,6 +153,7 @@ def parse_legacy_material(data: object, issues: ParseIssues | None = None) -> st
 
 def _job_times(
     *,
+    job: object,
     status: PrinterStatus,
     same_job: bool,
     previous: PrinterState | None,
@@ -160,7 +161,9 @@ def _job_times(
     time_printing: float | None,
     time_remaining: float | None,
 ) -> tuple[datetime | None, datetime | None]:
-    """Return (job_start, job_end) without sub-minute jitter."""
+    """Return (job_start, job_end) without sub-minute jitter; none without a job (``job``)."""
+    if job is None:
+        return None, None
     prev_start = previous.job_start if previous is not None and same_job else None
     prev_end = previous.job_end if previous is not None and same_job else None
     # A job starts once: keep the first start we computed for it.
@@ -250,17 +253,15 @@ def parse_status(
         time_remaining = time_remaining if time_remaining is not None else job.time_remaining
         time_printing = time_printing if time_printing is not None else job.time_printing
 
-    if job_id is None:
-        job_start = job_end = None
-    else:
-        job_start, job_end = _job_times(
-            status=status,
-            same_job=same_job,
-            previous=previous,
-            now=now,
-            time_printing=time_printing,
-            time_remaining=time_remaining,
-        )
+    job_start, job_end = _job_times(
+        job=job_id,
+        status=status,
+        same_job=same_job,
+        previous=previous,
+        now=now,
+        time_printing=time_printing,
+        time_remaining=time_remaining,
+    )
 
     camera = get_mapping(body, "camera", issues)
     if camera_url is None and camera is not None:
@@ -364,17 +365,15 @@ def parse_legacy(
     same_job = (
         previous is not None and job_key is not None and previous.extra.get("job_key") == job_key
     )
-    if job_key is None:
-        job_start = job_end = None
-    else:
-        job_start, job_end = _job_times(
-            status=status,
-            same_job=same_job,
-            previous=previous,
-            now=now,
-            time_printing=time_printing,
-            time_remaining=time_remaining,
-        )
+    job_start, job_end = _job_times(
+        job=job_key,
+        status=status,
+        same_job=same_job,
+        previous=previous,
+        now=now,
+        time_printing=time_printing,
+        time_remaining=time_remaining,
+    )
 
     temperature = get_mapping(printer, "temperature", issues)
     tool = get_mapping(temperature, "tool0", issues)
