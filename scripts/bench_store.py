@@ -16,8 +16,8 @@ import time
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from custom_components.printernizer.database import JobDatabase, JobQuery
 from custom_components.printernizer.jobs import Job, JobStatus, job_to_dict
-from custom_components.printernizer.store import JobDatabase, JobQuery
 
 PRINTERS = [f"01S00A{n:09d}" for n in range(5)]
 STATUSES = [JobStatus.FINISHED] * 8 + [JobStatus.FAILED, JobStatus.CANCELLED]

@@ -21,8 +21,8 @@ from custom_components.printernizer.analytics import (
     summarize,
     time_weighted_average,
 )
+from custom_components.printernizer.database import DATABASE_NAME, JobDatabase
 from custom_components.printernizer.jobs import Job, JobStatus
-from custom_components.printernizer.store import DATABASE_NAME, JobDatabase
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 

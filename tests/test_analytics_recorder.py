@@ -26,8 +26,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.printernizer.const import CONF_ELECTRICITY_PRICE, CONF_POWER_ENTITY
+from custom_components.printernizer.database import JobQuery
 from custom_components.printernizer.job_recorder import DATA_JOBS
-from custom_components.printernizer.store import JobQuery
 from tests import entity_id_of, setup_printer
 from tests.simulators.prusa.server import PrusaLinkSimulator
 

@@ -22,11 +22,11 @@ from custom_components.printernizer.const import (
     CONF_POWER,
 )
 from custom_components.printernizer.coordinator import PrinternizerCoordinator
+from custom_components.printernizer.database import JobQuery
 from custom_components.printernizer.energy import CostSettings, JobCosts
 from custom_components.printernizer.job_recorder import DATA_JOBS
 from custom_components.printernizer.jobs import Job, JobStatus
 from custom_components.printernizer.printers.model import PrinterInfo, Vendor
-from custom_components.printernizer.store import JobQuery
 from tests import entity_id_of, setup_printer
 from tests.simulators.prusa.server import PrusaLinkSimulator
 

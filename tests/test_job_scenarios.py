@@ -28,8 +28,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.printernizer.const import CONF_JOB_RETENTION_DAYS, DOMAIN
+from custom_components.printernizer.database import DATABASE_NAME, JobDatabase
 from custom_components.printernizer.jobs import Job, JobStatus
-from custom_components.printernizer.store import DATABASE_NAME, JobDatabase
 from tests import entity_id_of, printer_entry_data, setup_printer, wait_for, wait_for_state
 from tests.simulators.bambu.simulator import BambuSimulator
 from tests.simulators.prusa.server import PrusaLinkSimulator

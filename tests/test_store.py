@@ -15,16 +15,16 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 
 from custom_components.printernizer.const import DOMAIN
-from custom_components.printernizer.jobs import Job, JobStatus
-from custom_components.printernizer.store import (
+from custom_components.printernizer.database import (
     DATABASE_NAME,
     SCHEMA_VERSION,
     JobDatabase,
     JobQuery,
-    JobStore,
     StoreError,
     migrate,
 )
+from custom_components.printernizer.jobs import Job, JobStatus
+from custom_components.printernizer.store import JobStore
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parent.parent
@@ -248,7 +248,7 @@ def test_unusable_path_raises(tmp_path: Path) -> None:
 
 def test_replacement_that_fails_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """If even the new database cannot be created, opening raises instead of looping."""
-    from custom_components.printernizer import store
+    from custom_components.printernizer import database
 
     calls: list[Path | None] = []
 
@@ -260,7 +260,7 @@ def test_replacement_that_fails_raises(tmp_path: Path, monkeypatch: pytest.Monke
             raise err
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(store, "_connect", connect)
+    monkeypatch.setattr(database, "_connect", connect)
     (tmp_path / DATABASE_NAME).write_bytes(b"junk")
     with pytest.raises(StoreError, match="disk I/O error"):
         JobDatabase.open(tmp_path / DATABASE_NAME)
@@ -283,7 +283,7 @@ _CHILD = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {root!r})
     from custom_components.printernizer.jobs import Job, JobStatus
-    from custom_components.printernizer.store import JobDatabase
+    from custom_components.printernizer.database import JobDatabase
     db = JobDatabase.open(Path({path!r}))
     start = datetime(2026, 5, 1, tzinfo=UTC)
     db.save_job(Job(id="committed", printer="P1", status=JobStatus.PRINTING, started=start))

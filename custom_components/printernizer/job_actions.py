@@ -20,10 +20,10 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .database import MAX_LIMIT, JobQuery
 from .job_recorder import DATA_JOBS
 from .jobs import Job, JobStatus, job_to_dict
 from .schema import vol
-from .store import MAX_LIMIT, JobQuery
 
 SERVICE_GET_JOBS: Final = "get_jobs"
 SERVICE_EXPORT_JOBS: Final = "export_jobs"
