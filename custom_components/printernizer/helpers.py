@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Concatenate, Protocol
+from typing import Any, Concatenate, Final, Protocol
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
@@ -18,45 +18,27 @@ from .printers.errors import (
     PrinterTimeoutError,
 )
 
+# Most specific first: the first match decides the message.
+_TRANSLATIONS: Final[tuple[tuple[type[PrinterClientError], type[HomeAssistantError], str], ...]] = (
+    (PrinterStateError, ServiceValidationError, "not_possible_now"),
+    (PrinterSignedCommandsError, HomeAssistantError, "signed_commands_required"),
+    (PrinterCommandError, HomeAssistantError, "command_rejected"),
+    (PrinterTimeoutError, HomeAssistantError, "command_timeout"),
+    (PrinterAuthError, HomeAssistantError, "auth_failed"),
+    (PrinterConnectionError, HomeAssistantError, "communication_error"),
+)
+
 
 def translate_client_error(err: PrinterClientError, printer: str) -> HomeAssistantError:
     """Return the translated Home Assistant error for a printer client error."""
     placeholders = {"printer": printer}
-    match err:
-        case PrinterStateError():
-            return ServiceValidationError(
+    for client_error, ha_error, key in _TRANSLATIONS:
+        if isinstance(err, client_error):
+            if isinstance(err, PrinterCommandError) and key == "command_rejected":
+                placeholders["reason"] = err.reason or str(err)
+            return ha_error(
                 translation_domain=DOMAIN,
-                translation_key="not_possible_now",
-                translation_placeholders=placeholders,
-            )
-        case PrinterSignedCommandsError():
-            return HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="signed_commands_required",
-                translation_placeholders=placeholders,
-            )
-        case PrinterCommandError():
-            return HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="command_rejected",
-                translation_placeholders={**placeholders, "reason": err.reason or str(err)},
-            )
-        case PrinterTimeoutError():
-            return HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="command_timeout",
-                translation_placeholders=placeholders,
-            )
-        case PrinterAuthError():
-            return HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="auth_failed",
-                translation_placeholders=placeholders,
-            )
-        case PrinterConnectionError():
-            return HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="communication_error",
+                translation_key=key,
                 translation_placeholders=placeholders,
             )
     return HomeAssistantError(
