@@ -97,6 +97,8 @@ class PrinternizerBinarySensor(PrinternizerEntity, BinarySensorEntity):
 class OnlineBinarySensor(PrinternizerEntity, BinarySensorEntity):
     """Whether Home Assistant can reach the printer; always available itself."""
 
+    _state_fields = frozenset()  # changes with availability only
+
     @property
     @override
     def available(self) -> bool:

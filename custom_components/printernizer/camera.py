@@ -80,6 +80,8 @@ async def async_setup_entry(
 class PrinternizerCamera(PrinternizerEntity, Camera):
     """A camera entity of a printer."""
 
+    _state_fields = frozenset()  # pictures are fetched on request
+
     def __init__(
         self, coordinator: PrinternizerCoordinator, description: CameraEntityDescription
     ) -> None:
@@ -124,6 +126,7 @@ class BambuRtspsCamera(PrinternizerCamera):
     _attr_supported_features = CameraEntityFeature.STREAM
     # Pictures (entity picture, snapshots) come from the stream's keyframes.
     _attr_use_stream_for_stills = True
+    _state_fields = frozenset({"camera_url"})
 
     @property
     @override

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 import dataclasses
 from datetime import timedelta
+import itertools
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry
@@ -32,9 +33,26 @@ type PrinternizerConfigEntry = ConfigEntry[PrinternizerCoordinator]
 _COMPARED_FIELDS = tuple(field.name for field in dataclasses.fields(PrinterState) if field.compare)
 
 
+_REGISTRATIONS = itertools.count()
+
+
 @callback
 def _ignore() -> None:
     """Do nothing (a placeholder listener)."""
+
+
+class _FieldListener:
+    """An entity callback registered for some state fields; ordered by registration."""
+
+    __slots__ = ("sequence", "update_callback")
+
+    def __init__(self, update_callback: CALLBACK_TYPE) -> None:
+        self.update_callback = update_callback
+        self.sequence = next(_REGISTRATIONS)
+
+    def order(self) -> int:
+        """Return the registration order (entities update in the order they were added)."""
+        return self.sequence
 
 
 @contextmanager
@@ -94,15 +112,18 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinterState]):
         # What the update being dispatched changed; entities that depend on none of it are not
         # called at all. None means "anything may have changed".
         self.changed_fields: frozenset[str] | None = None
-        self._field_listeners: list[tuple[frozenset[str], CALLBACK_TYPE]] = []
+        # Listeners by the field they watch, and all of them in the order they came.
+        self._field_index: dict[str, list[_FieldListener]] = {}
+        self._field_listeners: list[_FieldListener] = []
+        self._remove_plain: CALLBACK_TYPE | None = None
         self._dispatched_available: bool | None = None
         # Files, job pictures and metadata (set up by __init__: files.create_printer_files).
         self.files: PrinterFiles | None = None
 
     @callback
-    def async_set_state(self, state: PrinterState) -> None:
-        """Publish a new state, telling the entities which fields changed."""
-        self.changed_fields = changed_fields(self.data, state)
+    def async_set_state(self, state: PrinterState, changed: frozenset[str] | None = None) -> None:
+        """Publish a new state, telling the entities which fields changed (compared if not given)."""
+        self.changed_fields = changed if changed is not None else changed_fields(self.data, state)
         self.async_set_updated_data(state)
 
     @callback
@@ -114,15 +135,25 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinterState]):
         A Bambu printer pushes about once a second and most reports change one value; calling
         only the entities that show it keeps the per-message cost flat in the number of entities.
         """
-        # A plain listener too, so the coordinator keeps polling while entities listen.
-        remove_plain = self.async_add_listener(_ignore)
-        listener = (fields, update_callback)
+        if self._remove_plain is None:
+            # One plain listener keeps the coordinator polling while field listeners exist.
+            self._remove_plain = self.async_add_listener(_ignore)
+        listener = _FieldListener(update_callback)
         self._field_listeners.append(listener)
+        for name in fields:
+            self._field_index.setdefault(name, []).append(listener)
 
         @callback
         def remove() -> None:
-            remove_plain()
             self._field_listeners.remove(listener)
+            for name in fields:
+                watchers = self._field_index[name]
+                watchers.remove(listener)
+                if not watchers:
+                    del self._field_index[name]
+            if not self._field_listeners and self._remove_plain is not None:
+                self._remove_plain()
+                self._remove_plain = None
 
         return remove
 
@@ -137,9 +168,21 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinterState]):
             self._dispatched_available = self.last_update_success
         try:
             super().async_update_listeners()
-            for fields, update_callback in list(self._field_listeners):
-                if changed is None or not changed.isdisjoint(fields):
-                    update_callback()
+            if changed is None:
+                due = list(self._field_listeners)
+            else:
+                index = self._field_index
+                due = list(
+                    {
+                        listener: None
+                        for name in changed
+                        if name in index
+                        for listener in index[name]
+                    }
+                )
+                due.sort(key=_FieldListener.order)
+            for listener in due:
+                listener.update_callback()
         finally:
             self.changed_fields = None
 

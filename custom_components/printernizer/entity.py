@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import override
+from typing import ClassVar, override
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -23,6 +23,8 @@ class PrinternizerEntity(CoordinatorEntity[PrinternizerCoordinator]):
     """
 
     _attr_has_entity_name = True
+    # The PrinterState fields shown when the description does not say (None: all of them).
+    _state_fields: ClassVar[frozenset[str] | None] = None
 
     def __init__(
         self,
@@ -40,6 +42,8 @@ class PrinternizerEntity(CoordinatorEntity[PrinternizerCoordinator]):
         self._written: object = _UNSET
         # The PrinterState fields this entity shows; None: recompute on every update.
         self._fields: frozenset[str] | None = getattr(description, "fields", None)
+        if self._fields is None:
+            self._fields = self._state_fields
 
     @property
     def printer_name(self) -> str:

@@ -35,6 +35,8 @@ async def async_setup_entry(
 class PrintJobEvent(PrinternizerEntity, EventEntity):
     """Fires when a job of the printer starts, pauses, resumes or ends."""
 
+    _state_fields = frozenset()  # fired by the job recorder
+
     def __init__(self, recorder: JobRecorder) -> None:
         """Initialize for the printer of ``recorder``."""
         super().__init__(recorder.coordinator, PRINT_JOB)

@@ -32,6 +32,8 @@ async def async_setup_entry(
 class JobThumbnail(PrinternizerEntity, ImageEntity):
     """Slicer picture of the current or last job: 3MF plate PNG, G-code/BGCODE, PrusaLink."""
 
+    _state_fields = frozenset({"job_id", "file"})
+
     def __init__(
         self, coordinator: PrinternizerCoordinator, description: ImageEntityDescription
     ) -> None:

@@ -69,6 +69,7 @@ class LastJobSensor(PrinternizerEntity, SensorEntity):
 
     entity_description: JobSensorEntityDescription
     _unrecorded_attributes = frozenset({"job_id", "file", "started", "ended", "progress"})
+    _state_fields = frozenset()  # updated by the job recorder
 
     def __init__(self, recorder: JobRecorder, description: JobSensorEntityDescription) -> None:
         """Initialize for the printer of ``recorder``."""

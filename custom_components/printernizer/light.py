@@ -34,6 +34,7 @@ class ChamberLight(PrinternizerEntity, LightEntity):
 
     _attr_color_mode = ColorMode.ONOFF
     _attr_supported_color_modes = {ColorMode.ONOFF}  # noqa: RUF012
+    _state_fields = frozenset({"chamber_light", "signed_commands_required"})
 
     @property
     @override

@@ -36,6 +36,8 @@ async def async_setup_entry(
 class SpeedProfileSelect(PrinternizerEntity, SelectEntity):
     """The speed profile; the printer takes a new one only while a job runs."""
 
+    _state_fields = frozenset({"speed_profile", "status", "signed_commands_required"})
+
     @property
     @override
     def available(self) -> bool:
