@@ -114,14 +114,17 @@ class BambuCoordinator(PrinternizerCoordinator):
     @callback
     def _handle_message(self, message: dict[str, Any]) -> None:
         """Merge a report; tell the entities only when the normalized state changed."""
-        if not self.tracker.apply(message):
+        tracker = self.tracker
+        before = tracker.state
+        if not tracker.apply(message):
             return
-        if self.tracker.info != self.info:
+        if tracker.info != self.info:
             self._update_info()
-        state = self.tracker.state
+        state = tracker.state
         if state.signed_commands_required != self._signed_issue:
             self._update_signed_issue(state.signed_commands_required)
-        self.async_set_state(state)
+        # The tracker knows what a delta changed when the entities last saw its previous state.
+        self.async_set_state(state, tracker.changed_fields if self.data is before else None)
 
     def _update_info(self) -> None:
         """Follow a firmware update or a late get_version answer on the device page."""

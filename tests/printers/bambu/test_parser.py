@@ -433,6 +433,7 @@ def test_door() -> None:
         ([{"node": "work_light", "mode": "on"}, {"node": "chamber_light", "mode": "off"}], False),
         ([{"node": "chamber_light", "mode": "flashing"}], True),
         ([{"node": "chamber_light", "mode": "blink"}], None),
+        ([{"node": "chamber_light", "mode": {"on": True}}], None),
         ("x", None),
         (None, None),
     ],

@@ -178,6 +178,20 @@ def test_parse_failure_is_contained(monkeypatch: pytest.MonkeyPatch) -> None:
     assert tracker.diagnostics()["dropped_values"] == {"parse_failure": 1}
 
 
+def test_delta_parse_failure_is_contained(monkeypatch: pytest.MonkeyPatch) -> None:
+    tracker = BambuStateTracker("SERIAL")
+    assert tracker.apply(full(nozzle_temper=200))
+    before = tracker.state
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(state_module, "parse_delta", boom)
+    assert not tracker.apply({"print": {"command": "push_status", "msg": 1, "nozzle_temper": 210}})
+    assert tracker.state is before
+    assert tracker.diagnostics()["dropped_values"] == {"parse_failure": 1}
+
+
 def test_diagnostics_shape() -> None:
     tracker = BambuStateTracker("SERIAL")
     tracker.apply(full(mc_percent="x"))

@@ -228,7 +228,7 @@ def find_active_slot(
             return EXTERNAL_LEFT_KEY
         return f"ams{unit}_tray{tray}"
     ams = raw.get("ams")
-    tray_now = read.integer("tray_now", ams.get("tray_now")) if isinstance(ams, Mapping) else None
+    tray_now = read.integer("tray_now", ams.get("tray_now")) if isinstance(ams, dict) else None
     if tray_now is None or tray_now == 255:
         return None
     if tray_now == EXTERNAL_SECOND:

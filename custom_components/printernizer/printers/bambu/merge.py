@@ -50,7 +50,7 @@ class PushKind(StrEnum):
 
 def classify(incoming: object) -> PushKind:
     """Tell whether a ``print`` object is a full report, a delta, or not state at all."""
-    if not isinstance(incoming, Mapping):
+    if not isinstance(incoming, dict):
         return PushKind.IGNORED
     command = incoming.get("command")
     if command is not None and command != PUSH_STATUS:
@@ -69,7 +69,7 @@ def merge_print(state: dict[str, Any], incoming: object) -> PushKind:
     A full report replaces the state; a delta is merged into it; anything else leaves it alone.
     """
     kind = classify(incoming)
-    if kind is PushKind.IGNORED or not isinstance(incoming, Mapping):
+    if kind is PushKind.IGNORED or not isinstance(incoming, dict):
         return PushKind.IGNORED
     if kind is PushKind.FULL:
         state.clear()
@@ -78,7 +78,7 @@ def merge_print(state: dict[str, Any], incoming: object) -> PushKind:
         return kind
     for key, value in incoming.items():
         old = state.get(key)
-        if key == "ams" and isinstance(value, Mapping) and isinstance(old, dict):
+        if key == "ams" and isinstance(value, dict) and isinstance(old, dict):
             _merge_ams(old, value)
         elif key == "hms":
             state[key] = copy_json(value)
@@ -93,7 +93,7 @@ def merge_value(old: Any, new: Any) -> Any:
     """Return ``new`` merged onto ``old`` (``old`` is updated in place where it is a container)."""
     if type(new) in _SCALARS:
         return new
-    if isinstance(new, Mapping):
+    if isinstance(new, dict):
         if isinstance(old, dict):
             for key, value in new.items():
                 old[key] = merge_value(old.get(key), value)
@@ -133,7 +133,7 @@ def _merge_keyed(old: list[Any], new: list[Any], key: str) -> None:
     """Merge list entries matched by ``entry[key]``; unmatched new entries are appended."""
     index = {str(item[key]): item for item in old if isinstance(item, dict) and key in item}
     for item in new:
-        if not isinstance(item, Mapping) or key not in item:
+        if not isinstance(item, dict) or key not in item:
             continue  # garbage entry: nothing to match it by
         current = index.get(str(item[key]))
         if current is None:
@@ -156,7 +156,7 @@ def _merge_ams(old: dict[str, Any], new: Mapping[str, Any]) -> None:
 def _merge_units(old: list[Any], new: list[Any]) -> None:
     index = {str(unit["id"]): unit for unit in old if isinstance(unit, dict) and "id" in unit}
     for unit in new:
-        if not isinstance(unit, Mapping) or "id" not in unit:
+        if not isinstance(unit, dict) or "id" not in unit:
             continue
         current = index.get(str(unit["id"]))
         if current is None:
@@ -179,7 +179,7 @@ def _merge_trays(old: list[Any], new: list[Any]) -> None:
         if isinstance(tray, dict) and "id" in tray
     }
     for tray in new:
-        if not isinstance(tray, Mapping) or "id" not in tray:
+        if not isinstance(tray, dict) or "id" not in tray:
             continue
         pos = positions.get(str(tray["id"]))
         if pos is None:

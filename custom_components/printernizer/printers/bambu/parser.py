@@ -29,7 +29,7 @@ Device behaviour this module relies on (captures in ``protocol/bambu``, facts in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 import logging
 from typing import Any, Final
@@ -102,20 +102,92 @@ def parse_state(raw: Mapping[str, Any], ctx: ParseContext) -> PrinterState:
     """Return the normalized state of a merged ``print`` report."""
     read = Reader(raw, ctx.diagnostics)
     previous = ctx.previous
-    model = ctx.model
-    device = read.mapping("device", raw.get("device")) or {}
     print_error = read.integer("print_error", raw.get("print_error")) or 0
     status = _status(read, print_error, previous)
-    active = status in JOB_ACTIVE_STATUSES
+    file, job_id = _job_identity(raw, status)
+    fields: dict[str, Any] = {
+        "status": status,
+        "file": file,
+        "job_id": job_id,
+        "job_start": _job_start(read, raw=raw, status=status, file=file, job_id=job_id, ctx=ctx),
+    }
+    for group in dict.fromkeys(DELTA_GROUPS.values()):
+        fields.update(group(read, raw, ctx, status))
+    active_slot = fields["active_slot"]
+    fields["ams_units"], fields["external_spool"] = parse_filament(read, raw, ctx, active_slot)
+    return PrinterState(**fields)
 
-    progress = read.ranged("mc_percent", raw.get("mc_percent"), 0, 100)
+
+def parse_delta(
+    raw: Mapping[str, Any], keys: Iterable[str], ctx: ParseContext
+) -> dict[str, Any] | None:
+    """Return the fields a delta with these top-level keys can have changed, re-derived.
+
+    None means the delta touches something only the full parse handles (the job's state or
+    identity, filament, the active slot); ``ctx.previous`` must be the state before the delta.
+    The result always includes the end time, which moves with the clock.
+    """
+    previous = ctx.previous
+    assert previous is not None
+    groups: dict[DeltaGroup, None] = {_timing: None}
+    for key in keys:
+        group = DELTA_GROUPS.get(key)
+        if group is not None:
+            groups[group] = None
+        elif key not in UNREAD_KEYS:
+            return None
+    read = Reader(raw, ctx.diagnostics)
+    status = previous.status
+    fields: dict[str, Any] = {}
+    for group in groups:
+        fields.update(group(read, raw, ctx, status))
+    if "active_slot" in fields and fields["active_slot"] != previous.active_slot:
+        return None  # the AMS trays show which one feeds the nozzle
+    return fields
+
+
+type DeltaGroup = Callable[[Reader, Mapping[str, Any], ParseContext, PrinterStatus], dict[str, Any]]
+
+
+def _timing(
+    read: Reader, raw: Mapping[str, Any], ctx: ParseContext, status: PrinterStatus
+) -> dict[str, Any]:
     remaining = read.int_ranged(
         "mc_remaining_time", raw.get("mc_remaining_time"), 0, _MAX_REMAINING_MIN
     )
-    if remaining is not None and not active:
+    if remaining is not None and status not in JOB_ACTIVE_STATUSES:
         remaining = 0  # leftovers of a failed or cancelled job: nothing remains to print
-    file, job_id = _job_identity(raw, status)
+    return {
+        "remaining_time": remaining,
+        "job_end": _job_end(status, remaining, ctx.previous, ctx.now),
+    }
 
+
+def _progress(
+    read: Reader, raw: Mapping[str, Any], _ctx: ParseContext, status: PrinterStatus
+) -> dict[str, Any]:
+    return {
+        "progress": read.ranged("mc_percent", raw.get("mc_percent"), 0, 100),
+        "stage": _stage(read, raw) if status in JOB_ACTIVE_STATUSES else None,
+    }
+
+
+def _layers(
+    read: Reader, raw: Mapping[str, Any], _ctx: ParseContext, _status: PrinterStatus
+) -> dict[str, Any]:
+    return {
+        "current_layer": read.int_ranged("layer_num", raw.get("layer_num"), 0, _MAX_LAYERS),
+        "total_layers": read.int_ranged(
+            "total_layer_num", raw.get("total_layer_num"), 0, _MAX_LAYERS
+        ),
+    }
+
+
+def _temperatures(
+    read: Reader, raw: Mapping[str, Any], ctx: ParseContext, _status: PrinterStatus
+) -> dict[str, Any]:
+    """Temperatures, the active extruder and the slot feeding it (all in ``device``)."""
+    device = read.mapping("device", raw.get("device")) or {}
     extruder_index, extruder = _active_extruder(read, device)
     nozzle, nozzle_target = _temperature(
         read,
@@ -133,62 +205,166 @@ def parse_state(raw: Mapping[str, Any], ctx: ParseContext) -> PrinterState:
         target=raw.get("bed_target_temper"),
         limits=_BED_RANGE,
     )
-    chamber, chamber_target = _chamber(read, raw, device, model)
-
-    active_slot = find_active_slot(read, raw, extruder)
-    units, external = parse_filament(read, raw, ctx, active_slot)
-
-    speed_level = read.integer("spd_lvl", raw.get("spd_lvl"))
-    speed_profile = SPEED_LEVELS.get(speed_level) if speed_level is not None else None
-    if speed_level is not None and speed_profile is None:
-        read.diag.problem("spd_lvl", speed_level)
-
+    chamber, chamber_target = _chamber(read, raw, device, ctx.model)
     extra: dict[str, object] = {"gcode_state": raw.get("gcode_state")}
     if extruder_index is not None:
         extra["active_extruder"] = extruder_index
     extra.update(_nozzle(read, raw, device, extruder_index or 0))
+    return {
+        "nozzle_temperature": nozzle,
+        "nozzle_target_temperature": nozzle_target,
+        "bed_temperature": bed,
+        "bed_target_temperature": bed_target,
+        "chamber_temperature": chamber,
+        "chamber_target_temperature": chamber_target,
+        "active_slot": find_active_slot(read, raw, extruder),
+        "extra": extra,
+    }
 
-    return PrinterState(
-        status=status,
-        stage=_stage(read, raw) if active else None,
-        progress=progress,
-        remaining_time=remaining,
-        job_start=_job_start(read, raw=raw, status=status, file=file, job_id=job_id, ctx=ctx),
-        job_end=_job_end(status, remaining, previous, ctx.now),
-        file=file,
-        job_id=job_id,
-        current_layer=read.int_ranged("layer_num", raw.get("layer_num"), 0, _MAX_LAYERS),
-        total_layers=read.int_ranged("total_layer_num", raw.get("total_layer_num"), 0, _MAX_LAYERS),
-        nozzle_temperature=nozzle,
-        nozzle_target_temperature=nozzle_target,
-        bed_temperature=bed,
-        bed_target_temperature=bed_target,
-        chamber_temperature=chamber,
-        chamber_target_temperature=chamber_target,
-        speed_profile=speed_profile,
-        print_speed=read.int_ranged("spd_mag", raw.get("spd_mag"), *_SPEED_RANGE),
-        part_fan_speed=_fan(read, "cooling_fan_speed", raw),
-        aux_fan_speed=_fan(read, "big_fan1_speed", raw) if model is None or model.aux_fan else None,
-        chamber_fan_speed=(
+
+def _speed(
+    read: Reader, raw: Mapping[str, Any], _ctx: ParseContext, _status: PrinterStatus
+) -> dict[str, Any]:
+    speed_level = read.integer("spd_lvl", raw.get("spd_lvl"))
+    speed_profile = SPEED_LEVELS.get(speed_level) if speed_level is not None else None
+    if speed_level is not None and speed_profile is None:
+        read.diag.problem("spd_lvl", speed_level)
+    return {
+        "speed_profile": speed_profile,
+        "print_speed": read.int_ranged("spd_mag", raw.get("spd_mag"), *_SPEED_RANGE),
+    }
+
+
+def _fans(
+    read: Reader, raw: Mapping[str, Any], ctx: ParseContext, _status: PrinterStatus
+) -> dict[str, Any]:
+    model = ctx.model
+    return {
+        "part_fan_speed": _fan(read, "cooling_fan_speed", raw),
+        "aux_fan_speed": (
+            _fan(read, "big_fan1_speed", raw) if model is None or model.aux_fan else None
+        ),
+        "chamber_fan_speed": (
             _fan(read, "big_fan2_speed", raw) if model is None or model.chamber_fan else None
         ),
-        ams_units=units,
-        external_spool=external,
-        active_slot=active_slot,
-        errors=_errors(read, raw, print_error, ctx.texts),
-        wifi_signal=_wifi(read, raw.get("wifi_signal")),
-        door_open=_door(read, raw, model, ctx.version),
-        chamber_light=_chamber_light(read, raw, model),
-        signed_commands_required=_signed(read, raw),
-        camera_url=_camera_url(raw),
-        extra=extra,
-    )
+    }
+
+
+def _device_flags(
+    read: Reader, raw: Mapping[str, Any], ctx: ParseContext, _status: PrinterStatus
+) -> dict[str, Any]:
+    return {
+        "wifi_signal": _wifi(read, raw.get("wifi_signal")),
+        "door_open": _door(read, raw, ctx.model, ctx.version),
+        "chamber_light": _chamber_light(read, raw, ctx.model),
+        "signed_commands_required": _signed(read, raw),
+        "camera_url": _camera_url(raw),
+    }
+
+
+def _hms(
+    read: Reader, raw: Mapping[str, Any], ctx: ParseContext, _status: PrinterStatus
+) -> dict[str, Any]:
+    print_error = read.integer("print_error", raw.get("print_error")) or 0
+    return {"errors": _errors(read, raw, print_error, ctx.texts)}
+
+
+DELTA_GROUPS: Final[Mapping[str, DeltaGroup]] = {
+    "mc_remaining_time": _timing,
+    "mc_percent": _progress,
+    "stg_cur": _progress,
+    "layer_num": _layers,
+    "total_layer_num": _layers,
+    **dict.fromkeys(
+        (
+            "device",
+            "nozzle_temper",
+            "nozzle_target_temper",
+            "bed_temper",
+            "bed_target_temper",
+            "chamber_temper",
+            "nozzle_diameter",
+            "nozzle_type",
+        ),
+        _temperatures,
+    ),
+    "spd_lvl": _speed,
+    "spd_mag": _speed,
+    "cooling_fan_speed": _fans,
+    "big_fan1_speed": _fans,
+    "big_fan2_speed": _fans,
+    **dict.fromkeys(
+        ("wifi_signal", "home_flag", "stat", "lights_report", "fun", "ipcam"), _device_flags
+    ),
+    "hms": _hms,
+}
+"""What each report key feeds (the end time moves with the clock, so every delta re-derives it).
+
+Keys missing here and from :data:`UNREAD_KEYS` (job state and identity, ``print_error``, AMS and
+external spool) take the full parse.
+"""
+
+UNREAD_KEYS: Final = frozenset(
+    {
+        "command",
+        "msg",
+        "sequence_id",
+        "mc_print_line_number",
+        "mc_print_stage",
+        "mc_print_sub_stage",
+        "mc_print_error_code",
+        "print_type",
+        "queue_number",
+        "queue_total",
+        "queue_est",
+        "queue_sts",
+        "net",
+        "upgrade_state",
+        "upload",
+        "xcam",
+        "xcam_status",
+        "s_obj",
+        "mess_production_state",
+        "lifecycle",
+        "print_gcode_action",
+        "profile_id",
+        "project_id",
+        "hw_switch_state",
+        "online",
+        "ver",
+        "option",
+        "force_upgrade",
+        "heatbreak_fan_speed",
+        "fan_gear",
+        "stg",
+        "filam_bak",
+        "nozzle_temp_range",
+        "mapping",
+        "sdcard",
+        "storage",
+        "aux_part_fan",
+        "gcode_file_prepare_percent",
+        "percent",
+        "job_attr",
+        "cfg",
+        "ctt",
+        "batch_id",
+        "design_id",
+        "model_id",
+        "plate_idx",
+        "timelapse",
+        "temp",
+        "bed_type",
+        "aux",
+    }
+)
+"""Report keys no state field comes from."""
 
 
 def _nested(obj: Mapping[str, Any], *path: str) -> Any:
     value: Any = obj
     for key in path:
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict):
             return None
         value = value.get(key)
     return value
@@ -346,7 +522,7 @@ def _nozzle(
 ) -> dict[str, object]:
     """Return diameter and type of the active nozzle (diagnostics only)."""
     nozzle = device.get("nozzle")
-    entries = nozzle.get("info") if isinstance(nozzle, Mapping) else None
+    entries = nozzle.get("info") if isinstance(nozzle, dict) else None
     if isinstance(entries, list):  # H2/X2/P2S: per nozzle, type codes such as "HS01"
         for entry in read.items("device.nozzle.info", entries):
             if entry.get("id") == index:
@@ -383,7 +559,7 @@ def _chamber_light(read: Reader, raw: Mapping[str, Any], model: ModelSpec | None
     for light in read.items("lights_report", raw.get("lights_report")):
         if light.get("node") == "chamber_light":
             mode = light.get("mode")
-            if mode in {"on", "flashing"}:
+            if mode in ("on", "flashing"):  # a tuple: the value may be an unhashable object
                 return True
             if mode == "off":
                 return False
@@ -398,7 +574,7 @@ def _signed(read: Reader, raw: Mapping[str, Any]) -> bool:
 
 def _camera_url(raw: Mapping[str, Any]) -> str | None:
     ipcam = raw.get("ipcam")
-    url = text(ipcam.get("rtsp_url")) if isinstance(ipcam, Mapping) else None
+    url = text(ipcam.get("rtsp_url")) if isinstance(ipcam, dict) else None
     if url is not None and url.startswith(("rtsp://", "rtsps://")):
         return url
     return None  # "disable", "**REDACTED**", absent

@@ -142,7 +142,7 @@ class Reader:
         """Return ``value`` when it is an object."""
         if value is None:
             return None
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):
             return value
         self.diag.problem(what, value)
         return None
@@ -154,7 +154,7 @@ class Reader:
         if not isinstance(value, list):
             self.diag.problem(what, value)
             return []
-        result = [item for item in value if isinstance(item, Mapping)]
+        result: list[Mapping[str, Any]] = [item for item in value if isinstance(item, dict)]
         if len(result) != len(value):
             self.diag.problem(what, value)
         return result

@@ -1,14 +1,16 @@
 """Track one Bambu printer's state from the messages on its report topic.
 
 This sits on the per-message hot path (a farm of 50 printers pushes about 50 messages a second), so
-:meth:`BambuStateTracker.apply` only merges the message and re-parses the merged report; everything
-else (diagnostics, unknown-key scans) is computed on demand.
+:meth:`BambuStateTracker.apply` merges the message and re-derives only the fields its keys feed (a
+full report or a change of job state, file or filament re-parses the merged report); everything else
+(diagnostics, unknown-key scans) is computed on demand.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 import logging
 from typing import Any, Final
@@ -18,7 +20,7 @@ from .filament import FilamentCache
 from .hms import HmsTexts
 from .merge import PushKind, merge_print
 from .models import ModelSpec, VersionInfo, build_info, model_from_serial, parse_version
-from .parser import parse_state
+from .parser import parse_delta, parse_state
 from .reader import ParseContext, ParseDiagnostics
 
 _LOGGER = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class BambuStateTracker:
     ) -> None:
         """Start with nothing known but the serial (which may already tell the model)."""
         self._serial = serial
+        self._log_name = log_name(serial)
         self._clock = clock
         self._raw: dict[str, Any] = {}
         self._version: VersionInfo | None = None
@@ -51,12 +54,18 @@ class BambuStateTracker:
         self._messages: Counter[str] = Counter()
         self._state = PrinterState()
         self._parsed = False
+        self._changed: frozenset[str] | None = None
         self._info = build_info(serial, None)
 
     @property
     def state(self) -> PrinterState:
         """Return the normalized state (defaults until the first report)."""
         return self._state
+
+    @property
+    def changed_fields(self) -> frozenset[str] | None:
+        """Return the fields the last applied delta changed (None: not known, compare them all)."""
+        return self._changed
 
     @property
     def info(self) -> PrinterInfo:
@@ -94,7 +103,8 @@ class BambuStateTracker:
 
     def apply(self, message: object) -> bool:
         """Apply one report-topic message; return True when the normalized state or info changed."""
-        if not isinstance(message, Mapping):
+        self._changed = None
+        if not isinstance(message, dict):
             self._messages["invalid"] += 1
             return False
         changed = False
@@ -102,10 +112,12 @@ class BambuStateTracker:
         if report is not None:
             kind = merge_print(self._raw, report)
             self._messages[f"print_{kind}"] += 1
-            if kind is not PushKind.IGNORED:
+            if kind is PushKind.DELTA and self._parsed:
+                changed = self._apply_delta(report.keys())
+            elif kind is not PushKind.IGNORED:
                 changed = self._reparse()
         info = message.get("info")
-        if isinstance(info, Mapping) and info.get("command") == GET_VERSION:
+        if isinstance(info, dict) and info.get("command") == GET_VERSION:
             self._messages["get_version"] += 1
             changed = self._apply_version(info) or changed
         elif report is None:
@@ -124,8 +136,8 @@ class BambuStateTracker:
         self._info = info
         return True
 
-    def _reparse(self) -> bool:
-        context = ParseContext(
+    def _context(self) -> ParseContext:
+        return ParseContext(
             now=self._clock(),
             model=self.model,
             version=self._version,
@@ -134,14 +146,38 @@ class BambuStateTracker:
             diagnostics=self._diagnostics,
             filament_cache=self._filament_cache,
         )
+
+    def _apply_delta(self, keys: Iterable[str]) -> bool:
         try:
-            state = parse_state(self._raw, context)
+            fields = parse_delta(self._raw, keys, self._context())
         except Exception:  # a report must never take the connection down
-            self._diagnostics.problem("parse_failure", None)
-            _LOGGER.debug(
-                "Could not parse Bambu report of %s", log_name(self._serial), exc_info=True
-            )
-            return False
+            _LOGGER.debug("Could not parse Bambu delta of %s", self._log_name, exc_info=True)
+            return self._parse_failed()
+        if fields is None:
+            return self._reparse()
+        previous = self._state
+        extra = fields.pop("extra", previous.extra)
+        changes = {
+            name: value for name, value in fields.items() if getattr(previous, name) != value
+        }
+        self._changed = frozenset(changes)
+        if extra != previous.extra:
+            changes["extra"] = extra  # diagnostics only: stored, not announced
+        if changes:
+            self._state = replace(previous, **changes)
+        return bool(self._changed)
+
+    def _parse_failed(self) -> bool:
+        self._diagnostics.problem("parse_failure", None)
+        return False
+
+    def _reparse(self) -> bool:
+        self._changed = None
+        try:
+            state = parse_state(self._raw, self._context())
+        except Exception:  # a report must never take the connection down
+            _LOGGER.debug("Could not parse Bambu report of %s", self._log_name, exc_info=True)
+            return self._parse_failed()
         changed = state != self._state or not self._parsed
         self._parsed = True
         had_ams = bool(self._state.ams_units)
