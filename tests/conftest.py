@@ -55,3 +55,12 @@ def no_hms_text_download(monkeypatch: pytest.MonkeyPatch) -> None:
         "custom_components.printernizer.bambu_coordinator.hms_text_url",
         "http://127.0.0.1:9/query.php",
     )
+
+
+@pytest.fixture(autouse=True)
+def fast_read_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scale the shared MQTT read interval like the simulators' clocks (a push every 0.1 s, not 1 s).
+
+    The batching itself is tested at its real interval in tests/printers/bambu/test_batch.py.
+    """
+    monkeypatch.setattr("custom_components.printernizer.printers.bambu.batch.BATCH_INTERVAL", 0.025)

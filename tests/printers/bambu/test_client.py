@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 import socket
 import threading
 from typing import Any, Self
@@ -60,32 +60,6 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> Non
     async with asyncio.timeout(timeout):
         while not predicate():  # noqa: ASYNC110 - polling client/simulator state
             await asyncio.sleep(0.01)
-
-
-@pytest.fixture
-async def make_client() -> AsyncGenerator[ClientFactory]:
-    """Build clients with fast timings; stop them all after the test."""
-    clients: list[BambuClient] = []
-
-    def factory(printer: BambuSimulator, **options: Any) -> BambuClient:
-        options.setdefault("pin", printer.pin)
-        options.setdefault("connect_timeout", 3.0)
-        options.setdefault("command_timeout", 2.0)
-        options.setdefault("reconnect_min_delay", 0.01)
-        options.setdefault("reconnect_max_delay", 0.05)
-        client = BambuClient(
-            printer.host,
-            options.pop("serial", printer.serial),
-            options.pop("access_code", printer.access_code),
-            port=options.pop("port", printer.port),
-            **options,
-        )
-        clients.append(client)
-        return client
-
-    yield factory
-    for client in clients:
-        await client.stop()
 
 
 class Recorder:

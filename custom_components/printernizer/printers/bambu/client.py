@@ -6,9 +6,11 @@ only four or five local clients). paho-mqtt does the MQTT framing; the event loo
 - The TCP connect and the TLS handshake block, so ``paho.Client.connect`` runs in the default
   executor. paho calls ``on_socket_open``/``on_socket_register_write`` from that thread; those
   callbacks hop to the loop with ``call_soon_threadsafe``.
-- Afterwards the socket is non-blocking: ``loop.add_reader`` calls ``loop_read``,
-  ``loop.add_writer`` (only while paho has queued data) calls ``loop_write`` and a one-second
-  timer calls ``loop_misc`` (keep-alive pings). No paho thread and no ``loop_forever``.
+- Afterwards the socket is non-blocking: the farm's shared :class:`.batch.ReadBatcher` (or
+  ``loop.add_reader`` where the platform has no nestable selector) calls ``loop_read``,
+  ``loop.add_writer`` (only while paho has queued data) calls ``loop_write`` and a timer on a
+  grid shared by all printers calls ``loop_misc`` (keep-alive pings). No paho thread and no
+  ``loop_forever``.
 - The printer's key is checked inside the TLS handshake (see :mod:`.tls`) before paho queues the
   CONNECT packet that carries the access code.
 
@@ -30,6 +32,7 @@ from collections.abc import Callable
 import contextlib
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
 import json
 import logging
 import random
@@ -55,6 +58,7 @@ from custom_components.printernizer.printers.errors import (
 from custom_components.printernizer.printers.model import SpeedProfile, log_name
 
 from . import commands
+from .batch import ReadBatcher, next_tick
 from .tls import BambuSSLContext, async_create_client_context
 
 _LOGGER = logging.getLogger(__name__)
@@ -177,6 +181,7 @@ class BambuClient:
         self._context: BambuSSLContext | None = None
         self._mqttc: mqtt.Client | None = None
         self._sock: Any = None
+        self._batcher: ReadBatcher | None = None
         self._misc_handle: asyncio.TimerHandle | None = None
         self._connack: asyncio.Future[ReasonCode] | None = None
         self._suback: asyncio.Future[list[ReasonCode]] | None = None
@@ -345,9 +350,11 @@ class BambuClient:
             0.01,
             min(_SUPERVISE_INTERVAL_MAX, self._watchdog_timeout / 4, self._watchdog_grace / 4),
         )
+        loop = self._event_loop
         while self._is_up():
             try:
-                async with asyncio.timeout(interval):
+                # On the shared grid, so a farm's checks wake the event loop together.
+                async with asyncio.timeout_at(next_tick(loop.time(), interval)):
                     await lost.wait()
             except TimeoutError:
                 pass
@@ -548,9 +555,13 @@ class BambuClient:
             sock.close()
             return
         self._sock = sock
-        loop.add_reader(sock, self._read_ready, client)
+        self._batcher = ReadBatcher.for_loop(loop)
+        if self._batcher is not None:
+            self._batcher.add(sock, partial(self._read_ready, client))
+        else:
+            loop.add_reader(sock, self._read_ready, client)
         if self._misc_handle is None:
-            self._misc_handle = loop.call_later(self._misc_interval, self._misc, client)
+            self._schedule_misc(client)
 
     def _on_socket_close(self, client: mqtt.Client, _userdata: Any, sock: Any) -> None:
         self._in_loop(self._socket_closed, client, sock)
@@ -568,6 +579,8 @@ class BambuClient:
             if self._misc_handle is not None:
                 self._misc_handle.cancel()
                 self._misc_handle = None
+        if self._batcher is not None:
+            self._batcher.remove(sock)
         if sock.fileno() >= 0:
             loop.remove_reader(sock)
             loop.remove_writer(sock)
@@ -608,7 +621,13 @@ class BambuClient:
         if client is not self._mqttc:
             return
         if client.loop_misc() == MQTTErrorCode.MQTT_ERR_SUCCESS and client is self._mqttc:
-            self._misc_handle = self._event_loop.call_later(self._misc_interval, self._misc, client)
+            self._schedule_misc(client)
+
+    def _schedule_misc(self, client: mqtt.Client) -> None:
+        # On a shared grid: the keepalive checks of a whole farm run in one loop iteration.
+        loop = self._event_loop
+        when = next_tick(loop.time(), self._misc_interval)
+        self._misc_handle = loop.call_at(when, self._misc, client)
 
     # ------------------------------------------------------------------ MQTT callbacks
 
