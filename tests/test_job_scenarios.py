@@ -19,6 +19,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -321,6 +322,10 @@ async def test_restart_mid_print(
 
     assert len(before) == 2
     async with _home_assistant(hass_tmp_config_dir) as second:
+        # Progress is written once a minute while printing, and on stop: the store has 30 %/33 %.
+        assert await async_setup_component(second, DOMAIN, {})
+        stored = await get_jobs(second)
+        assert sorted(round(job["progress"]) for job in stored) == [30, 33]
         events = JobEvents(second)
         await _add_printer(second, bambu_data, "bambu_entry")
         await _add_printer(second, prusa_data, "prusa_entry")

@@ -390,3 +390,23 @@ def test_job_to_dict() -> None:
     assert running["ended"] is None
     assert running["duration"] is None
     assert running["progress"] is None
+
+
+def test_progress_is_written_at_most_once_a_minute() -> None:
+    """A short print moves a percent a second: progress alone is handed out once a minute."""
+    clock = Clock()
+    assert clock.feed(S.PRINTING, progress=1.0, **_job()) == [
+        (JobEventType.STARTED, JobStatus.PRINTING)
+    ]
+    written = [clock.feed(S.PRINTING, after=1, progress=float(p), **_job()) for p in range(2, 62)]
+    updates = [index for index, changes in enumerate(written) if changes]
+    assert updates == [59]  # 60 s after the start was written
+    assert clock.last().progress == 61.0
+    # What the history shows of the job is written at once.
+    assert clock.feed(S.PRINTING, after=1, progress=61.5, thumbnail_url="/p.png", **_job()) == [
+        (JobEventType.UPDATED, JobStatus.PRINTING)
+    ]
+    # The open job always has the latest progress, written or not.
+    clock.feed(S.PRINTING, after=1, progress=62.0, **_job())
+    assert clock.tracker.job is not None
+    assert clock.tracker.job.progress == 62.0

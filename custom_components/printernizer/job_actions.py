@@ -21,7 +21,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .database import MAX_LIMIT, JobQuery
-from .job_recorder import DATA_JOBS
+from .job_recorder import async_query_jobs
 from .jobs import Job, JobStatus, job_to_dict
 from .schema import vol
 
@@ -165,7 +165,7 @@ def _job_record(job: Job, printers: _Printers) -> dict[str, Any]:
 
 async def _async_get_jobs(call: ServiceCall) -> ServiceResponse:
     query = _query(call, call.data[ATTR_LIMIT])
-    jobs = await call.hass.data[DATA_JOBS].store.async_jobs(query)
+    jobs = await async_query_jobs(call.hass, query)
     printers = _Printers(call.hass)
     return {"jobs": [_job_record(job, printers) for job in jobs]}
 
@@ -208,7 +208,7 @@ async def _async_export_jobs(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     path = _export_path(hass, call.data.get(ATTR_PATH))
     query = _query(call, call.data.get(ATTR_LIMIT))
-    jobs = await hass.data[DATA_JOBS].store.async_jobs(query)
+    jobs = await async_query_jobs(hass, query)
     printers = _Printers(hass)
     rows = [_job_record(job, printers) for job in jobs]
     try:

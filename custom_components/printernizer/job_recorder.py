@@ -18,6 +18,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .const import CONF_JOB_RETENTION_DAYS, DOMAIN, LOGGER
 from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
+from .database import JobQuery
 from .energy import CostSettings, JobCosts, Snapshot, signal_totals
 from .jobs import (
     ANNOUNCED_EVENT_TYPES,
@@ -71,6 +72,8 @@ async def async_setup_jobs(hass: HomeAssistant) -> None:
     hass.data[DATA_JOBS] = JobsData(store)
 
     async def close(_event: Event) -> None:
+        for recorder in hass.data[DATA_JOBS].recorders.values():
+            recorder.async_save_open_job()
         await store.async_close()
 
     # Final write: after the stop event, when printers have disconnected, before the executor ends.
@@ -91,6 +94,18 @@ async def async_start_job_recorder(hass: HomeAssistant, entry: PrinternizerConfi
             del data.recorders[entry.entry_id]
 
     entry.async_on_unload(stop)
+
+
+async def async_query_jobs(hass: HomeAssistant, query: JobQuery) -> list[Job]:
+    """Return stored jobs; the open ones as they stand now (their progress is written less often)."""
+    data = hass.data[DATA_JOBS]
+    jobs = await data.store.async_jobs(query)
+    live = {
+        job.id: job
+        for recorder in data.recorders.values()
+        if (job := recorder.tracker.job) is not None
+    }
+    return [live.get(job.id, job) for job in jobs] if live else jobs
 
 
 def recorder_for(hass: HomeAssistant, entry: PrinternizerConfigEntry) -> JobRecorder:
@@ -166,8 +181,15 @@ class JobRecorder:
         self._handle_update()
 
     @callback
+    def async_save_open_job(self) -> None:
+        """Write the open job as it stands (while printing, progress is written once a minute)."""
+        if (job := self.tracker.job) is not None:
+            self.store.async_save_job(job)
+
+    @callback
     def async_stop(self) -> None:
         """Stop following the printer (the open job stays open in the store)."""
+        self.async_save_open_job()
         while self._unsubscribe:
             self._unsubscribe.pop()()
 

@@ -38,6 +38,8 @@ PRINTER_START_TOLERANCE: Final = timedelta(minutes=2)
 """Printer-reported starts closer than this are the same start (Prusa's is derived, and drifts)."""
 PROGRESS_RESTART: Final = 20.0
 """Without a job id, progress falling by more than this many points means the file restarted."""
+PROGRESS_SAVE_INTERVAL: Final = timedelta(minutes=1)
+"""Progress alone is written at most this often (short prints move a percent every second)."""
 COMPLETE: Final = 99.5
 """Progress at which a job whose end was not seen counts as finished."""
 SPOOL_GRAMS: Final = 1000.0
@@ -167,6 +169,8 @@ class JobTracker:
         self._last_closed: Job | None = None
         self._gap = True
         """True until a report is seen after start or after the printer was unreachable."""
+        self._saved_at: datetime | None = None
+        """When a change of the open job was last handed out for writing."""
 
     @property
     def job(self) -> Job | None:
@@ -218,6 +222,8 @@ class JobTracker:
             changes.append(self._close(job, best, state=None, now=now))
         # BUSY (homing, calibrating) neither starts nor ends a job.
         self._gap = False
+        if changes:
+            self._saved_at = now
         return changes
 
     def add_file_details(
@@ -347,7 +353,10 @@ class JobTracker:
                 paused_seconds=job.paused_seconds + _seconds_since(job.paused_at, now),
             )
             changes.append(JobChange(JobEventType.RESUMED, updated))
-        elif _worth_storing(job, updated):
+        elif _details_changed(job, updated) or (
+            _percent_changed(job, updated)
+            and (self._saved_at is None or now - self._saved_at >= PROGRESS_SAVE_INTERVAL)
+        ):
             changes.append(JobChange(JobEventType.UPDATED, updated))
         self._job = updated
         return changes
@@ -406,13 +415,17 @@ def _seconds_since(then: datetime | None, now: datetime) -> float:
     return 0.0 if then is None else max(0.0, (now - then).total_seconds())
 
 
-def _worth_storing(old: Job, new: Job) -> bool:
-    """Return whether a running job changed enough to be written (whole percents, identity)."""
+def _percent_changed(old: Job, new: Job) -> bool:
+    """Return whether a running job's progress reached another whole percent."""
     old_progress = None if old.progress is None else int(old.progress)
     new_progress = None if new.progress is None else int(new.progress)
+    return old_progress != new_progress
+
+
+def _details_changed(old: Job, new: Job) -> bool:
+    """Return whether what the history shows of a running job changed (written at once)."""
     return (
-        old_progress != new_progress
-        or old.file != new.file
+        old.file != new.file
         or old.printer_job_id != new.printer_job_id
         or old.material != new.material
         or old.thumbnail != new.thumbnail
