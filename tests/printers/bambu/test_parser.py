@@ -16,12 +16,9 @@ from custom_components.printernizer.printers.bambu.models import (
     ModelSpec,
     VersionInfo,
 )
-from custom_components.printernizer.printers.bambu.parser import (
-    fan_percent,
-    parse_state,
-    unpack_temperature,
-)
+from custom_components.printernizer.printers.bambu.parser import parse_state
 from custom_components.printernizer.printers.bambu.reader import ParseContext, ParseDiagnostics
+from custom_components.printernizer.printers.bambu.values import fan_percent, unpack_temperature
 from custom_components.printernizer.printers.model import (
     ErrorSeverity,
     PrinterState,

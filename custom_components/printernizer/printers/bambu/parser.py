@@ -1,5 +1,9 @@
 """Turn a merged Bambu ``print`` report into the normalized :class:`PrinterState`.
 
+:func:`parse_state` reads the whole report; :func:`parse_delta` re-derives only the field groups a
+delta's keys feed (temperatures, progress, layers, fans, ...), which is what nearly every report
+while printing needs. Both use the same group functions, and the tests check they always agree.
+
 Nothing here raises on what a printer sends: strings where numbers belong are converted, garbage and
 out-of-range values are dropped (the value becomes unknown), each such problem is logged once at
 debug level and counted in :class:`ParseDiagnostics`.
@@ -7,24 +11,14 @@ debug level and counted in :class:`ParseDiagnostics`.
 Device behaviour this module relies on (captures in ``protocol/bambu``, facts in ``commands.md``):
 
 - ``mc_remaining_time`` is in minutes; ``mc_percent`` is 0-100;
-- fans (``cooling_fan_speed``, ``big_fan1_speed``, ``big_fan2_speed``) are 0-15 steps, sometimes as
-  strings. The printer's reported step wobbles between neighbours when a user setting (10 % steps)
-  falls between two steps (30 % = 4.5 steps), so the percentage is rounded to the nearest 10 %:
-  ``round(step * 2 / 3) * 10`` (never a tie, since 2·step/3 is never x.5);
-- H2/X2/P2S and current X1 firmware report temperatures packed into ``device.*``: low 16 bits are the
-  current value, high 16 bits the target (``device.bed.info.temp`` 4587590 = 0x460046 → 70 °C of
-  70 °C). Per extruder in ``device.extruder.info[]``; the active extruder is bits 4-7 of
-  ``device.extruder.state``. Those values win over the legacy ``*_temper`` keys, which on the H2D
-  describe whichever nozzle the firmware last reported;
 - ``device.extruder.info[].snow`` is the slot feeding that extruder: high byte AMS id (254/255 =
   external spool holder), low byte tray; 0xFFFF = none. Older firmware reports ``ams.tray_now``
   instead: 255 none, 254 external, else ``ams_id * 4 + tray``; AMS HT units (ids 128+) are reported
   by their id;
-- the door bit (bit 23) lives in ``home_flag`` on the X1 family and in the hex string ``stat`` on
-  H2/P2S/X2 (``home_flag`` bit 23 is meaningless there);
-- ``fun`` bit 0x20000000 set = the printer only accepts signed MQTT commands;
 - ``print_error`` 50348044 marks a cancelled print. The printer clears it seconds later while
   ``gcode_state`` stays FAILED, so a cancel seen once sticks until the state changes.
+
+Single values (temperatures, fans, flags) are read in :mod:`.values`.
 """
 
 from __future__ import annotations
@@ -37,21 +31,30 @@ from typing import Any, Final
 from ..model import (
     JOB_ACTIVE_STATUSES,
     JOB_END_STATUSES,
-    PrinterError,
     PrinterState,
     PrinterStatus,
     SpeedProfile,
 )
 from .filament import find_active_slot, parse_filament
-from .hms import CANCELLED_PRINT_ERROR, HmsTexts, decode_hms, decode_print_error
-from .models import (
-    DOOR_BIT,
-    DoorSource,
-    ModelSpec,
-    VersionInfo,
-)
+from .hms import CANCELLED_PRINT_ERROR
 from .reader import ParseContext, Reader, text
 from .stages import STAGES
+from .values import (
+    BED_RANGE,
+    NOZZLE_RANGE,
+    active_extruder,
+    camera_url,
+    chamber_light,
+    chamber_temperature,
+    door_open,
+    fan_speed,
+    nested,
+    nozzle_details,
+    printer_errors,
+    signed_commands,
+    temperature_pair,
+    wifi_signal,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -72,30 +75,15 @@ SPEED_LEVELS: Final[Mapping[int, SpeedProfile]] = {
     4: SpeedProfile.LUDICROUS,
 }
 
-SIGNED_COMMANDS_BIT: Final = 0x20000000
 END_TIME_TOLERANCE: Final = timedelta(minutes=1)
 
-# Sane ranges; anything outside is a glitch (sensors report 0xFFFF or garbage while booting).
-_NOZZLE_RANGE: Final = (-20.0, 500.0)
-_BED_RANGE: Final = (-20.0, 200.0)
-_CHAMBER_RANGE: Final = (-20.0, 120.0)
-_WIFI_RANGE: Final = (-120, 0)
+# Sane ranges; anything outside is a glitch (the printer reports garbage while booting).
 _MAX_REMAINING_MIN: Final = 60 * 24 * 60  # 60 days
 _MAX_LAYERS: Final = 100_000
 _SPEED_RANGE: Final = (1, 1000)
 _EARLIEST_START: Final = 1_262_304_000  # 2010-01-01: anything before is not a job start
 
 _ACTIVE_OR_ENDED: Final = JOB_ACTIVE_STATUSES | JOB_END_STATUSES
-
-
-def fan_percent(step: int) -> int:
-    """Return the percentage of a 0-15 fan step, rounded to the nearest 10 %."""
-    return round(step * 2 / 3) * 10
-
-
-def unpack_temperature(packed: int) -> tuple[int, int]:
-    """Split a packed ``device.*`` temperature into (current, target)."""
-    return packed & 0xFFFF, (packed >> 16) & 0xFFFF
 
 
 def parse_state(raw: Mapping[str, Any], ctx: ParseContext) -> PrinterState:
@@ -111,7 +99,7 @@ def parse_state(raw: Mapping[str, Any], ctx: ParseContext) -> PrinterState:
         "job_id": job_id,
         "job_start": _job_start(read, raw=raw, status=status, file=file, job_id=job_id, ctx=ctx),
     }
-    for group in dict.fromkeys(DELTA_GROUPS.values()):
+    for group in _ALL_GROUPS:
         fields.update(group(read, raw, ctx, status))
     active_slot = fields["active_slot"]
     fields["ams_units"], fields["external_spool"] = parse_filament(read, raw, ctx, active_slot)
@@ -188,28 +176,28 @@ def _temperatures(
 ) -> dict[str, Any]:
     """Temperatures, the active extruder and the slot feeding it (all in ``device``)."""
     device = read.mapping("device", raw.get("device")) or {}
-    extruder_index, extruder = _active_extruder(read, device)
-    nozzle, nozzle_target = _temperature(
+    extruder_index, extruder = active_extruder(read, device)
+    nozzle, nozzle_target = temperature_pair(
         read,
         "nozzle",
         packed=extruder.get("temp") if extruder is not None else None,
         current=raw.get("nozzle_temper"),
         target=raw.get("nozzle_target_temper"),
-        limits=_NOZZLE_RANGE,
+        limits=NOZZLE_RANGE,
     )
-    bed, bed_target = _temperature(
+    bed, bed_target = temperature_pair(
         read,
         "bed",
-        packed=_nested(device, "bed", "info", "temp"),
+        packed=nested(device, "bed", "info", "temp"),
         current=raw.get("bed_temper"),
         target=raw.get("bed_target_temper"),
-        limits=_BED_RANGE,
+        limits=BED_RANGE,
     )
-    chamber, chamber_target = _chamber(read, raw, device, ctx.model)
+    chamber, chamber_target = chamber_temperature(read, raw, device, ctx.model)
     extra: dict[str, object] = {"gcode_state": raw.get("gcode_state")}
     if extruder_index is not None:
         extra["active_extruder"] = extruder_index
-    extra.update(_nozzle(read, raw, device, extruder_index or 0))
+    extra.update(nozzle_details(read, raw, device, extruder_index or 0))
     return {
         "nozzle_temperature": nozzle,
         "nozzle_target_temperature": nozzle_target,
@@ -240,12 +228,12 @@ def _fans(
 ) -> dict[str, Any]:
     model = ctx.model
     return {
-        "part_fan_speed": _fan(read, "cooling_fan_speed", raw),
+        "part_fan_speed": fan_speed(read, "cooling_fan_speed", raw),
         "aux_fan_speed": (
-            _fan(read, "big_fan1_speed", raw) if model is None or model.aux_fan else None
+            fan_speed(read, "big_fan1_speed", raw) if model is None or model.aux_fan else None
         ),
         "chamber_fan_speed": (
-            _fan(read, "big_fan2_speed", raw) if model is None or model.chamber_fan else None
+            fan_speed(read, "big_fan2_speed", raw) if model is None or model.chamber_fan else None
         ),
     }
 
@@ -254,11 +242,11 @@ def _device_flags(
     read: Reader, raw: Mapping[str, Any], ctx: ParseContext, _status: PrinterStatus
 ) -> dict[str, Any]:
     return {
-        "wifi_signal": _wifi(read, raw.get("wifi_signal")),
-        "door_open": _door(read, raw, ctx.model, ctx.version),
-        "chamber_light": _chamber_light(read, raw, ctx.model),
-        "signed_commands_required": _signed(read, raw),
-        "camera_url": _camera_url(raw),
+        "wifi_signal": wifi_signal(read, raw.get("wifi_signal")),
+        "door_open": door_open(read, raw, ctx.model, ctx.version),
+        "chamber_light": chamber_light(read, raw, ctx.model),
+        "signed_commands_required": signed_commands(read, raw),
+        "camera_url": camera_url(raw),
     }
 
 
@@ -266,7 +254,7 @@ def _hms(
     read: Reader, raw: Mapping[str, Any], ctx: ParseContext, _status: PrinterStatus
 ) -> dict[str, Any]:
     print_error = read.integer("print_error", raw.get("print_error")) or 0
-    return {"errors": _errors(read, raw, print_error, ctx.texts)}
+    return {"errors": printer_errors(read, raw, print_error, ctx.texts)}
 
 
 DELTA_GROUPS: Final[Mapping[str, DeltaGroup]] = {
@@ -303,6 +291,7 @@ DELTA_GROUPS: Final[Mapping[str, DeltaGroup]] = {
 Keys missing here and from :data:`UNREAD_KEYS` (job state and identity, ``print_error``, AMS and
 external spool) take the full parse.
 """
+_ALL_GROUPS: Final = tuple(dict.fromkeys(DELTA_GROUPS.values()))
 
 UNREAD_KEYS: Final = frozenset(
     {
@@ -359,15 +348,6 @@ UNREAD_KEYS: Final = frozenset(
     }
 )
 """Report keys no state field comes from."""
-
-
-def _nested(obj: Mapping[str, Any], *path: str) -> Any:
-    value: Any = obj
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
 
 
 def _status(read: Reader, print_error: int, previous: PrinterState | None) -> PrinterStatus:
@@ -460,141 +440,3 @@ def _job_end(
         if previous.status in JOB_END_STATUSES:
             return previous.job_end
     return None
-
-
-def _active_extruder(
-    read: Reader, device: Mapping[str, Any]
-) -> tuple[int | None, Mapping[str, Any] | None]:
-    extruder = read.mapping("device.extruder", device.get("extruder"))
-    if extruder is None:
-        return None, None
-    state = read.integer("device.extruder.state", extruder.get("state"))
-    index = (state >> 4) & 0xF if state is not None else 0
-    for entry in read.items("device.extruder.info", extruder.get("info")):
-        if read.integer("device.extruder.info.id", entry.get("id")) == index:
-            return index, entry
-    return index, None
-
-
-def _temperature(
-    read: Reader,
-    what: str,
-    *,
-    packed: object,
-    current: object,
-    target: object,
-    limits: tuple[float, float],
-) -> tuple[float | None, float | None]:
-    low, high = limits
-    packed_value = read.integer(f"{what}.packed", packed)
-    if packed_value is not None and packed_value >= 0:
-        now, goal = unpack_temperature(packed_value)
-        return (
-            read.ranged(f"{what}_temperature", now, low, high),
-            read.ranged(f"{what}_target_temperature", goal, 0, high),
-        )
-    return (
-        read.ranged(f"{what}_temperature", current, low, high),
-        read.ranged(f"{what}_target_temperature", target, 0, high),
-    )
-
-
-def _chamber(
-    read: Reader, raw: Mapping[str, Any], device: Mapping[str, Any], model: ModelSpec | None
-) -> tuple[float | None, float | None]:
-    if model is not None and not model.chamber_temperature:
-        return None, None  # P1/A1 report a made-up 5 °C
-    packed = _nested(device, "ctc", "info", "temp")
-    if packed is None and model is None:
-        return None, None  # an unknown model's legacy value may be the made-up one
-    return _temperature(
-        read,
-        "chamber",
-        packed=packed,
-        current=raw.get("chamber_temper"),
-        target=None,
-        limits=_CHAMBER_RANGE,
-    )
-
-
-def _nozzle(
-    read: Reader, raw: Mapping[str, Any], device: Mapping[str, Any], index: int
-) -> dict[str, object]:
-    """Return diameter and type of the active nozzle (diagnostics only)."""
-    nozzle = device.get("nozzle")
-    entries = nozzle.get("info") if isinstance(nozzle, dict) else None
-    if isinstance(entries, list):  # H2/X2/P2S: per nozzle, type codes such as "HS01"
-        for entry in read.items("device.nozzle.info", entries):
-            if entry.get("id") == index:
-                return {"nozzle_diameter": entry.get("diameter"), "nozzle_type": entry.get("type")}
-    return {"nozzle_diameter": raw.get("nozzle_diameter"), "nozzle_type": raw.get("nozzle_type")}
-
-
-def _fan(read: Reader, key: str, raw: Mapping[str, Any]) -> int | None:
-    step = read.int_ranged(key, raw.get(key), 0, 15)
-    return fan_percent(step) if step is not None else None
-
-
-def _wifi(read: Reader, value: object) -> int | None:
-    if isinstance(value, str):
-        value = value.strip().removesuffix("dBm").strip()
-    return read.int_ranged("wifi_signal", value, *_WIFI_RANGE)
-
-
-def _door(
-    read: Reader, raw: Mapping[str, Any], model: ModelSpec | None, version: VersionInfo | None
-) -> bool | None:
-    if model is None or not model.has_door_sensor(version.firmware if version else None):
-        return None
-    if model.door is DoorSource.HOME_FLAG:
-        flags = read.integer("home_flag", raw.get("home_flag"))
-    else:
-        flags = read.hex_int("stat", raw.get("stat"))
-    return None if flags is None else bool(flags & DOOR_BIT)
-
-
-def _chamber_light(read: Reader, raw: Mapping[str, Any], model: ModelSpec | None) -> bool | None:
-    if model is not None and not model.chamber_light:
-        return None
-    for light in read.items("lights_report", raw.get("lights_report")):
-        if light.get("node") == "chamber_light":
-            mode = light.get("mode")
-            if mode in ("on", "flashing"):  # a tuple: the value may be an unhashable object
-                return True
-            if mode == "off":
-                return False
-            read.diag.problem("lights_report.mode", mode)
-    return None
-
-
-def _signed(read: Reader, raw: Mapping[str, Any]) -> bool:
-    fun = read.hex_int("fun", raw.get("fun"))
-    return fun is not None and bool(fun & SIGNED_COMMANDS_BIT)
-
-
-def _camera_url(raw: Mapping[str, Any]) -> str | None:
-    ipcam = raw.get("ipcam")
-    url = text(ipcam.get("rtsp_url")) if isinstance(ipcam, dict) else None
-    if url is not None and url.startswith(("rtsp://", "rtsps://")):
-        return url
-    return None  # "disable", "**REDACTED**", absent
-
-
-def _errors(
-    read: Reader, raw: Mapping[str, Any], print_error: int, texts: HmsTexts | None
-) -> tuple[PrinterError, ...]:
-    errors: list[PrinterError] = []
-    seen: set[str] = set()
-    for entry in read.items("hms", raw.get("hms")):
-        attr = read.integer("hms.attr", entry.get("attr"))
-        code = read.integer("hms.code", entry.get("code"))
-        if attr is None or code is None:
-            continue
-        hms = decode_hms(attr, code, texts)
-        if hms.code not in seen:
-            seen.add(hms.code)
-            errors.append(hms)
-    error = decode_print_error(print_error, texts)
-    if error is not None:
-        errors.append(error)
-    return tuple(errors)
