@@ -123,6 +123,29 @@ async def test_last_socket_removed_closes_the_selector(
     other.close()
 
 
+async def test_a_failing_reader_does_not_stop_the_others(
+    peers: tuple[ReadBatcher, list[Peer]],
+    reads: list[tuple[str, float]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A connection whose read raises is logged; the rest of the farm is still read."""
+    batcher, (first, second, _third) = peers
+
+    def broken() -> None:
+        first.ours.recv(4096)
+        raise RuntimeError("boom")
+
+    batcher.remove(first.ours)
+    batcher.add(first.ours, broken)
+    first.theirs.send(b"1")
+    second.theirs.send(b"2")
+    await wait_until(lambda: len(reads) == 1)
+    assert reads[0][0] == "b"
+    assert "Error reading a printer connection" in caplog.text
+    second.theirs.send(b"3")
+    await wait_until(lambda: len(reads) == 2)
+
+
 def test_no_batcher_without_a_nestable_selector(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where the selector has no descriptor of its own, clients read their sockets directly."""
     monkeypatch.setattr(selectors, "DefaultSelector", selectors.SelectSelector)

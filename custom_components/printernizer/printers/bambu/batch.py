@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import logging
 import math
 import selectors
 from typing import Final
 import weakref
+
+_LOGGER = logging.getLogger(__name__)
 
 BATCH_INTERVAL: Final = 0.25
 """Longest a message waits for the next shared read (seconds)."""
@@ -106,4 +109,8 @@ class ReadBatcher:
     def _read(self, now: float) -> None:
         self._last_read = now
         for key, _events in self._selector.select(0):
-            key.data()
+            try:
+                key.data()
+            except Exception:
+                # One connection's failure must not stop the others from being read.
+                _LOGGER.exception("Error reading a printer connection")
