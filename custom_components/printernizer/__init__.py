@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .ams_devices import ams_identifier
 from .bambu_coordinator import BambuCoordinator, async_create_bambu_coordinator
 from .const import CONF_PRINTER_TYPE, DOMAIN, PRINTER_TYPE_BAMBU
 from .coordinator import PrinternizerConfigEntry, PrinternizerCoordinator
@@ -61,7 +62,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
         else PrusaFiles(hass, coordinator)
     )
     coordinator.files = files
-    entry.async_on_unload(coordinator.async_add_listener(files.async_handle_update))
+    entry.async_on_unload(
+        coordinator.async_add_field_listener(frozenset({"status"}), files.async_handle_update)
+    )
     await async_start_job_recorder(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
@@ -70,3 +73,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry)
 async def async_unload_entry(hass: HomeAssistant, entry: PrinternizerConfigEntry) -> bool:
     """Unload a printer's entities and close its connection."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: PrinternizerConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete the device of an AMS unit the printer no longer reports."""
+    coordinator = entry.runtime_data
+    reported = {
+        ams_identifier(coordinator.serial, unit.unit) for unit in coordinator.data.ams_units
+    }
+    return any(
+        domain == DOMAIN and identifier != coordinator.serial and identifier not in reported
+        for domain, identifier in device.identifiers
+    )

@@ -14,6 +14,7 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.device_registry import DeviceInfo
 
+from .ams_devices import ams_identifier
 from .const import DOMAIN
 from .coordinator import PrinternizerCoordinator
 from .printers.model import (
@@ -40,7 +41,7 @@ def tray_number(unit: int, index: int) -> int:
 def ams_device_info(coordinator: PrinternizerCoordinator, unit: AmsUnit) -> DeviceInfo:
     """Return the child device of an AMS unit."""
     device = DeviceInfo(
-        identifiers={(DOMAIN, f"{coordinator.serial}_ams_{unit.unit}")},
+        identifiers={(DOMAIN, ams_identifier(coordinator.serial, unit.unit))},
         manufacturer=coordinator.device_info.get("manufacturer"),
         model=unit.model,
         name=f"{coordinator.printer_name} {unit.model} {_unit_label(unit.unit)}",

@@ -10,12 +10,14 @@ from homeassistant.components.sensor import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .ams_devices import AmsDevices
 from .ams_sensors import ams_descriptions, ams_device_info
 from .analytics_sensor import async_analytics_sensors
 from .coordinator import PrinternizerConfigEntry
 from .entity import PrinternizerEntity
 from .job_recorder import recorder_for
 from .job_sensor import job_sensors
+from .printers.model import AmsUnit
 from .sensor_descriptions import SENSORS, PrinternizerSensorEntityDescription
 
 # One coordinator per printer serves every entity; nothing to limit.
@@ -37,25 +39,15 @@ async def async_setup_entry(
     async_add_entities(job_sensors(recorder_for(hass, entry)))
     async_add_entities(await async_analytics_sensors(recorder_for(hass, entry)))
 
-    known_units: set[int] = set()
-
     @callback
-    def add_ams_units() -> None:
-        new = [unit for unit in coordinator.data.ams_units if unit.unit not in known_units]
-        if not new:
-            return
-        entities: list[PrinternizerSensor] = []
-        for unit in new:
-            known_units.add(unit.unit)
-            device = ams_device_info(coordinator, unit)
-            entities.extend(
-                PrinternizerSensor(coordinator, description, device_info=device, unique_key=key)
-                for key, description in ams_descriptions(unit)
-            )
-        async_add_entities(entities)
+    def add_unit(unit: AmsUnit) -> None:
+        device = ams_device_info(coordinator, unit)
+        async_add_entities(
+            PrinternizerSensor(coordinator, description, device_info=device, unique_key=key)
+            for key, description in ams_descriptions(unit)
+        )
 
-    add_ams_units()
-    entry.async_on_unload(coordinator.async_add_listener(add_ams_units))
+    AmsDevices(hass, entry, add_unit).async_start()
 
 
 class PrinternizerSensor(PrinternizerEntity, SensorEntity):
