@@ -251,7 +251,7 @@ def main() -> int:
     """Parse the options, run, print the table and the JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--printers", type=int, default=50)
-    parser.add_argument("--quick", action="store_true", help="short runs (about 3 minutes)")
+    parser.add_argument("--quick", action="store_true", help="short runs (about 5 minutes)")
     parser.add_argument("--seconds", type=float, default=None, help="Bambu replay length")
     parser.add_argument("--fuzz", type=int, default=0, help="run N fuzz cases instead")
     parser.add_argument("--skip-prusa", action="store_true", help="only the Bambu part")
