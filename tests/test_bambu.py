@@ -246,3 +246,16 @@ async def test_models_set_up(hass: HomeAssistant, bambu_printer: BambuSimulator)
     assert device is not None
     assert device.manufacturer == "Bambu Lab"
     assert device.sw_version
+
+
+@pytest.mark.parametrize("bambu_printer", ["H2D"], indirect=True)
+async def test_dual_nozzle_left_external_spool(
+    hass: HomeAssistant, bambu_printer: BambuSimulator
+) -> None:
+    """An H2D shows the spool on the left extruder's holder beside the main one."""
+    await setup_printer(hass, bambu_printer)
+    left = hass.states.get(entity_id_of(hass, "sensor", bambu_printer, "external_left_spool"))
+    assert left is not None
+    assert left.state == "PETG"
+    assert left.attributes["color"] == "#FF6A13"
+    assert hass.states.get(entity_id_of(hass, "sensor", bambu_printer, "external_spool"))

@@ -292,6 +292,15 @@ SENSORS: tuple[PrinternizerSensorEntityDescription, ...] = (
         ),
     ),
     PrinternizerSensorEntityDescription(
+        key="external_left_spool",
+        fields=frozenset({"external_left_spool"}),
+        translation_key="external_left_spool",
+        value_fn=lambda state: slot_value(state.external_left_spool),
+        attributes_fn=lambda state: slot_attributes(state.external_left_spool),
+        # Dual-nozzle printers (H2D, H2C) have a second holder for the left extruder.
+        exists_fn=lambda coordinator: coordinator.data.external_left_spool is not None,
+    ),
+    PrinternizerSensorEntityDescription(
         key="error",
         fields=frozenset({"errors"}),
         translation_key="error",

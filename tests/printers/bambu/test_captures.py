@@ -704,3 +704,33 @@ def test_report(report: str) -> None:
     active = [slot.key for slot in state.slots if slot.active]
     assert active == ([state.active_slot] if state.active_filament is not None else [])
     assert tracker.diagnostics()["dropped_values"] == {}
+
+
+LEFT_SPOOLS: Final = {
+    "h2d_running_extspool_6ams__ha-bambulab_MOCK-H2DEXTSPOOLACTIVE.json": ("PLA", "#76D9F4"),
+    "h2c_failed__ha-bambulab_MOCK-H2C.json": "empty",
+    "h2d_running__ha-bambulab_H2D.print-object.json": "empty",
+    "h2d_running_2ams2pro__ha-bambulab_MOCK-H2D.json": "empty",
+    "h2dpro_idle__ha-bambulab_MOCK-H2DPRO.json": "empty",
+    "h2d_idle_ams_ams2_amsht__ha-bambulab_test_ams_ams2_amsht.print-object.json": "empty",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_left_external_spool(name: str) -> None:
+    """Holder 254 in ``vir_slot`` is the left extruder's spool on dual-nozzle printers only."""
+    tracker = BambuStateTracker("SERIAL", clock=lambda: NOW)
+    report = load_capture(SHARED_PROTOCOL / "bambu" / "report" / name)
+    tracker.apply(report if "print" in report else {"print": report})
+    left = tracker.state.external_left_spool
+    expected = LEFT_SPOOLS.get(name)
+    if expected is None:
+        assert left is None
+    elif expected == "empty":
+        assert left is not None
+        assert left.empty
+        assert left.key == "external_left"
+    else:
+        assert left is not None
+        assert (left.material, left.color) == expected
+        assert left in tracker.state.slots

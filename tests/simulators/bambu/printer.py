@@ -204,6 +204,19 @@ class SimulatedPrinter:
         if profile.extruders > 1:
             state["device"] = self._device_object(state)
             state["chamber_temper"] = AMBIENT
+            # Dual-nozzle firmware lists both holders: 255 the right (main) one, 254 the left one.
+            state["vir_slot"] = [
+                {**state["vt_tray"], "id": "255"},
+                {
+                    "id": "254",
+                    "tray_type": "PETG",
+                    "tray_color": "FF6A13FF",
+                    "tray_info_idx": "GFG99",
+                    "nozzle_temp_min": "220",
+                    "nozzle_temp_max": "260",
+                    "remain": 0,
+                },
+            ]
         if profile.door_sensor:
             state["stat"] = "46258008"
         state.update(copy.deepcopy(profile.extra))

@@ -36,6 +36,10 @@ _TRAY_STEADY: Final = 0x08
 _TRAY_LEGACY_MAX: Final = 3
 
 
+type Filament = tuple[tuple[AmsUnit, ...], FilamentSlot | None, FilamentSlot | None]
+"""AMS units, the external spool and (dual-nozzle printers) the left extruder's external spool."""
+
+
 class FilamentCache:
     """The last AMS and external-spool result and a copy of the report parts it came from.
 
@@ -49,11 +53,9 @@ class FilamentCache:
         """Start empty."""
         self._inputs: tuple[Any, ...] | None = None
         self._key: tuple[object, ...] = ()
-        self._result: tuple[tuple[AmsUnit, ...], FilamentSlot | None] = ((), None)
+        self._result: Filament = ((), None, None)
 
-    def get(
-        self, inputs: tuple[Any, ...], key: tuple[object, ...]
-    ) -> tuple[tuple[AmsUnit, ...], FilamentSlot | None] | None:
+    def get(self, inputs: tuple[Any, ...], key: tuple[object, ...]) -> Filament | None:
         """Return the cached result when the inputs and the key are the same as last time."""
         if self._inputs is not None and key == self._key and inputs == self._inputs:
             return self._result
@@ -63,7 +65,7 @@ class FilamentCache:
         self,
         inputs: tuple[Any, ...],
         key: tuple[object, ...],
-        result: tuple[tuple[AmsUnit, ...], FilamentSlot | None],
+        result: Filament,
     ) -> None:
         """Remember a result (the inputs are copied: the merged report changes in place)."""
         self._inputs = tuple(copy_json(item) for item in inputs)
@@ -73,14 +75,18 @@ class FilamentCache:
 
 def parse_filament(
     read: Reader, raw: Mapping[str, Any], ctx: ParseContext, active: str | None
-) -> tuple[tuple[AmsUnit, ...], FilamentSlot | None]:
+) -> Filament:
     """Return the AMS units and the external spool (reused while their inputs are unchanged)."""
     cache = ctx.filament_cache
     inputs = (raw.get("ams"), raw.get("vt_tray"), raw.get("vir_slot"))
     key = (active, ctx.model, ctx.version)
     if cache is not None and (cached := cache.get(inputs, key)) is not None:
         return cached
-    result = (_ams_units(read, raw, ctx, active), _external_spool(read, raw, active))
+    result = (
+        _ams_units(read, raw, ctx, active),
+        _external_spool(read, raw, active),
+        _left_external_spool(read, raw, active),
+    )
     if cache is not None:
         cache.put(inputs, key, result)
     return result
@@ -209,6 +215,18 @@ def _external_spool(
     if tray is None:
         return None
     return _slot(read, EXTERNAL_KEY, tray, remaining=False, active=active == EXTERNAL_KEY)
+
+
+def _left_external_spool(
+    read: Reader, raw: Mapping[str, Any], active: str | None
+) -> FilamentSlot | None:
+    # Only dual-nozzle printers list holder 254 (the left extruder's) in ``vir_slot``.
+    for slot in read.items("vir_slot", raw.get("vir_slot")):
+        if read.integer("vir_slot.id", slot.get("id")) == EXTERNAL_SECOND:
+            return _slot(
+                read, EXTERNAL_LEFT_KEY, slot, remaining=False, active=active == EXTERNAL_LEFT_KEY
+            )
+    return None
 
 
 def find_active_slot(

@@ -102,7 +102,9 @@ def parse_state(raw: Mapping[str, Any], ctx: ParseContext) -> PrinterState:
     for group in _ALL_GROUPS:
         fields.update(group(read, raw, ctx, status))
     active_slot = fields["active_slot"]
-    fields["ams_units"], fields["external_spool"] = parse_filament(read, raw, ctx, active_slot)
+    fields["ams_units"], fields["external_spool"], fields["external_left_spool"] = parse_filament(
+        read, raw, ctx, active_slot
+    )
     return PrinterState(**fields)
 
 
