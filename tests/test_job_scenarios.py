@@ -325,7 +325,9 @@ async def test_restart_mid_print(
         # Progress is written once a minute while printing, and on stop: the store has 30 %/33 %.
         assert await async_setup_component(second, DOMAIN, {})
         stored = await get_jobs(second)
-        assert sorted(round(job["progress"]) for job in stored) == [30, 33]
+        assert sorted(round(job["progress"]) for job in stored) == [30, 33], [
+            (job["printer_job_id"], job["file"], job["progress"], job["status"]) for job in stored
+        ]
         events = JobEvents(second)
         await _add_printer(second, bambu_data, "bambu_entry")
         await _add_printer(second, prusa_data, "prusa_entry")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 import sqlite3
@@ -331,6 +332,22 @@ async def test_store_in_home_assistant(hass: HomeAssistant, tmp_path: Path) -> N
         await store.async_jobs(JobQuery())
     db = JobDatabase.open(tmp_path / DATABASE_NAME)
     assert [job.id for job in db.jobs(JobQuery())] == ["job00001"]
+    db.close()
+
+
+async def test_write_cancelled_by_shutdown_is_done_before_close(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    """Home Assistant cancels tasks while stopping; a queued write still reaches the database."""
+    store = await JobStore.async_open(hass, tmp_path / DATABASE_NAME)
+    store.async_save_job(_job(1, status=JobStatus.PRINTING, ended=None, progress=33.0))
+    writer = store._writer
+    assert writer is not None
+    writer.cancel("Home Assistant is stopping")
+    await asyncio.wait([writer])
+    await store.async_close()
+    db = JobDatabase.open(tmp_path / DATABASE_NAME)
+    assert [job.progress for job in db.jobs(JobQuery())] == [33.0]
     db.close()
 
 

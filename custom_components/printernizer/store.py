@@ -8,8 +8,10 @@ damaged or unusable database file.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 import logging
 from pathlib import Path
 import sqlite3
@@ -43,7 +45,10 @@ class JobStore:
         self.hass = hass
         self.database = database
         self._lock = asyncio.Lock()
-        self._pending: set[asyncio.Task[None]] = set()
+        # Writes leave the queue only once done: a write whose task Home Assistant cancelled while
+        # stopping is still done before the database closes.
+        self._queue: deque[Callable[[], None]] = deque()
+        self._writer: asyncio.Task[None] | None = None
         self._closed = False
 
     @classmethod
@@ -110,20 +115,29 @@ class JobStore:
             self._schedule(self.database.save_file, printer, path, seen=seen, printed=printed)
 
     def _schedule[**P](self, func: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None:
-        async def write() -> None:
+        self._queue.append(partial(func, *args, **kwargs))
+        self._start_writer()
+
+    def _start_writer(self) -> asyncio.Task[None]:
+        if self._writer is None or self._writer.done():
+            # Not eager: the task is tracked before it asks the executor for anything.
+            self._writer = self.hass.async_create_task(
+                self._async_write_queued(), f"{DOMAIN} job database write", eager_start=False
+            )
+        return self._writer
+
+    async def _async_write_queued(self) -> None:
+        while self._queue:
             try:
-                await self._run(func, *args, **kwargs)
+                await self._run(self._queue[0])
             except (sqlite3.Error, StoreError) as err:
                 _LOGGER.error("Could not write to the job database: %s", err)
-
-        task = self.hass.async_create_task(write(), f"{DOMAIN} job database write")
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+            self._queue.popleft()
 
     async def async_flush(self) -> None:
         """Wait until every scheduled write is done."""
-        while pending := [task for task in self._pending if not task.done()]:
-            await asyncio.wait(pending)
+        while self._queue:
+            await asyncio.wait([self._start_writer()])
 
     async def async_jobs(self, query: JobQuery) -> list[Job]:
         """Return jobs (pending writes included)."""
