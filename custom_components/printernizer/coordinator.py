@@ -41,18 +41,9 @@ def _ignore() -> None:
     """Do nothing (a placeholder listener)."""
 
 
-class _FieldListener:
-    """An entity callback registered for some state fields; ordered by registration."""
-
-    __slots__ = ("sequence", "update_callback")
-
-    def __init__(self, update_callback: CALLBACK_TYPE) -> None:
-        self.update_callback = update_callback
-        self.sequence = next(_REGISTRATIONS)
-
-    def order(self) -> int:
-        """Return the registration order (entities update in the order they were added)."""
-        return self.sequence
+# A field listener: its registration number (entities update in the order they were added) and
+# the entity's callback.
+type _FieldListener = tuple[int, CALLBACK_TYPE]
 
 
 @contextmanager
@@ -138,7 +129,7 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinterState]):
         if self._remove_plain is None:
             # One plain listener keeps the coordinator polling while field listeners exist.
             self._remove_plain = self.async_add_listener(_ignore)
-        listener = _FieldListener(update_callback)
+        listener = (next(_REGISTRATIONS), update_callback)
         self._field_listeners.append(listener)
         for name in fields:
             self._field_index.setdefault(name, []).append(listener)
@@ -172,17 +163,9 @@ class PrinternizerCoordinator(DataUpdateCoordinator[PrinterState]):
                 due = list(self._field_listeners)
             else:
                 index = self._field_index
-                due = list(
-                    {
-                        listener: None
-                        for name in changed
-                        if name in index
-                        for listener in index[name]
-                    }
-                )
-                due.sort(key=_FieldListener.order)
-            for listener in due:
-                listener.update_callback()
+                due = sorted({listener for name in changed for listener in index.get(name, ())})
+            for _registration, update_callback in due:
+                update_callback()
         finally:
             self.changed_fields = None
 
